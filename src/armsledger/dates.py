@@ -1,0 +1,140 @@
+"""EDTF dates: parse with the `edtf` package and expose only strict bounds and precision."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import math
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import edtf
+import pandas as pd
+
+Precision = str  # "day" | "month" | "year" | "interval" | "set"
+
+
+class EDTFError(ValueError):
+    """A string is not a valid EDTF date for this project."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Strict bounds of an EDTF expression; None for an open (`..`) end."""
+
+    text: str
+    earliest: dt.date | None
+    latest: dt.date | None
+    precision: Precision
+    approximate: bool = False
+    uncertain: bool = False
+    members: tuple[DateRange, ...] = field(default=(), repr=False)
+
+    def contains(self, day: dt.date) -> bool:
+        """True when `day` falls inside the range (inside any member, for sets)."""
+        if self.members:
+            return any(m.contains(day) for m in self.members)
+        lower_ok = self.earliest is None or self.earliest <= day
+        upper_ok = self.latest is None or day <= self.latest
+        return lower_ok and upper_ok
+
+    def covers(self, other: DateRange) -> bool:
+        """True when `other` lies entirely within this range (within one member, for sets)."""
+        if other.earliest is None or other.latest is None:
+            return False
+        if self.members:
+            return any(m.covers(other) for m in self.members)
+        return self.contains(other.earliest) and self.contains(other.latest)
+
+
+def _to_date(value: object) -> dt.date | None:
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    if isinstance(value, time.struct_time):
+        year, month, day = value.tm_year, value.tm_mon, value.tm_mday
+        # struct_time carries no validation of its own; clamp to the month's length.
+        day = min(day, calendar.monthrange(year, month)[1])
+        return dt.date(year, month, day)
+    raise EDTFError(f"unexpected bound {value!r}")
+
+
+def _precision(obj: object) -> Precision:
+    name = type(obj).__name__
+    if name in ("Interval", "Level1Interval", "Level2Interval"):
+        return "interval"
+    if name in ("MultipleDates", "OneOfASet"):
+        return "set"
+    inner = getattr(obj, "date", None)
+    if inner is not None and inner is not obj and hasattr(inner, "lower_strict"):
+        return _precision(inner)
+    precision = getattr(obj, "precision", None)
+    if precision in ("day", "month", "year"):
+        return precision
+    # Season, decade, unspecified digits: coarser than a month, report as year.
+    return "year"
+
+
+def _flags(obj: object) -> tuple[bool, bool]:
+    approximate = bool(getattr(obj, "is_approximate", False) or getattr(obj, "_is_approximate", False))
+    uncertain = bool(getattr(obj, "is_uncertain", False) or getattr(obj, "_is_uncertain", False))
+    return approximate, uncertain
+
+
+@lru_cache(maxsize=4096)
+def parse_edtf(text: str) -> DateRange:
+    """Parse an EDTF string into strict bounds; raise EDTFError with a readable reason."""
+    if text is None or not str(text).strip():
+        raise EDTFError("empty date")
+    text = str(text).strip()
+    # edtf fills an empty interval end with an arbitrary ten-year offset; the project
+    # writes an open end as `..` and keeps it open.
+    if "/" in text and (text.startswith("/") or text.endswith("/")):
+        raise EDTFError(f"{text!r} has an empty interval end; write an open end as '..'")
+    try:
+        parsed = edtf.parse_edtf(text)
+    except Exception as exc:  # the parser raises several exception types
+        raise EDTFError(f"{text!r} is not a valid EDTF date") from exc
+    precision = _precision(parsed)
+    members: tuple[DateRange, ...] = ()
+    if precision == "set":
+        members = tuple(parse_edtf(str(obj)) for obj in parsed.objects)
+    approximate, uncertain = _flags(parsed)
+    try:
+        earliest = _to_date(parsed.lower_strict())
+        latest = _to_date(parsed.upper_strict())
+    except (ValueError, OverflowError) as exc:
+        raise EDTFError(f"{text!r} has an impossible date") from exc
+    if earliest is not None and latest is not None and earliest > latest:
+        raise EDTFError(f"{text!r} ends before it starts")
+    return DateRange(text, earliest, latest, precision, approximate, uncertain, members)
+
+
+def is_valid_edtf(text: str) -> bool:
+    try:
+        parse_edtf(text)
+    except EDTFError:
+        return False
+    return True
+
+
+def date_columns(values: pd.Series, prefix: str = "") -> pd.DataFrame:
+    """Derive `earliest`, `latest` (Timestamps, NaT when open or blank) and `precision` columns."""
+    rows = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
+            rows.append((pd.NaT, pd.NaT, None))
+            continue
+        parsed = parse_edtf(str(value))
+        rows.append(
+            (
+                pd.Timestamp(parsed.earliest) if parsed.earliest else pd.NaT,
+                pd.Timestamp(parsed.latest) if parsed.latest else pd.NaT,
+                parsed.precision,
+            )
+        )
+    frame = pd.DataFrame(rows, columns=[f"{prefix}earliest", f"{prefix}latest", f"{prefix}precision"],
+                         index=values.index)
+    for col in (f"{prefix}earliest", f"{prefix}latest"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame

@@ -1,0 +1,34 @@
+"""Every folder the project reads or writes, resolved once from the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# The package lives in src/armsledger/, so the repository root is two levels above it.
+# ARMSLEDGER_ROOT lets an installed (non-editable) copy point at a checkout.
+ROOT = Path(os.environ.get("ARMSLEDGER_ROOT", Path(__file__).resolve().parents[2])).resolve()
+
+DATA = ROOT / "data"
+DATAPACKAGE = DATA / "datapackage.json"
+DATA_README = DATA / "README.md"
+NOTEBOOKS = ROOT / "notebooks"
+REPORT = ROOT / "report"
+EDITIONS = REPORT / "editions"
+BUILD = ROOT / "build"
+PUBLIC = ROOT / "public"
+TESTS = ROOT / "tests"
+FIXTURES = TESTS / "fixtures"
+BENCHMARKS = ROOT / "benchmarks"
+# The analysts' archive of saved source texts lives beside the checkout, outside git.
+DEFAULT_ARCHIVE = ROOT.parent / "shared" / "seeds"
+
+
+def edition_build_dir(edition: str, build_root: Path = BUILD) -> Path:
+    """Folder holding one edition's executed notebooks, variables and figures."""
+    return build_root / edition
+
+
+def edition_public_dir(edition: str, public_root: Path = PUBLIC) -> Path:
+    """Folder holding one edition's published HTML, PDF and data package."""
+    return public_root / edition
