@@ -138,3 +138,46 @@ def date_columns(values: pd.Series, prefix: str = "") -> pd.DataFrame:
     for col in (f"{prefix}earliest", f"{prefix}latest"):
         frame[col] = pd.to_datetime(frame[col])
     return frame
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _single_label(rng: DateRange) -> str:
+    if rng.earliest is None or rng.latest is None:
+        start, _, end = rng.text.partition("/")
+        if rng.earliest is None:
+            return f"by {_single_label(parse_edtf(end.rstrip('~?%')))}"
+        return f"from {_single_label(parse_edtf(start.rstrip('~?%')))}"
+    first, last = rng.earliest, rng.latest
+    whole_months = first.day == 1 and last.day == calendar.monthrange(last.year, last.month)[1]
+    if first == last:
+        return f"{first.day} {_MONTHS[first.month - 1]} {first.year}"
+    if whole_months and first.month == 1 and last.month == 12:
+        return str(first.year) if first.year == last.year else f"{first.year}–{last.year}"
+    if whole_months:
+        if (first.year, first.month) == (last.year, last.month):
+            return f"{_MONTHS[first.month - 1]} {first.year}"
+        if first.year == last.year:
+            return f"{_MONTHS[first.month - 1]}–{_MONTHS[last.month - 1]} {first.year}"
+        return f"{_MONTHS[first.month - 1]} {first.year}–{_MONTHS[last.month - 1]} {last.year}"
+    if first.year == last.year and first.month == last.month:
+        return f"{first.day}–{last.day} {_MONTHS[first.month - 1]} {first.year}"
+    return f"{first.day} {_MONTHS[first.month - 1]} {first.year}–{last.day} {_MONTHS[last.month - 1]} {last.year}"
+
+
+def period_label(text: str) -> str:
+    """Readable English label for an EDTF string: 2024-01/2024-07 → Jan–Jul 2024;
+    {2024-02,2024-03,2024-05} → Feb + Mar + May 2024; a trailing ~ or ? is kept as 'about'/'?'."""
+    rng = parse_edtf(text)
+    if rng.members:
+        years = {m.earliest.year for m in rng.members if m.earliest}
+        if len(years) == 1 and all(m.precision == "month" for m in rng.members):
+            return " + ".join(_MONTHS[m.earliest.month - 1] for m in rng.members) + f" {years.pop()}"
+        return " + ".join(_single_label(m) for m in rng.members)
+    label = _single_label(rng)
+    if rng.uncertain:
+        label += "?"
+    if rng.approximate:
+        label = "about " + label if "/" not in text else label + " (approx.)"
+    return label

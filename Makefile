@@ -1,0 +1,41 @@
+# armsledger — the two commands a reader needs are `make report` and `make test`.
+# Both create .venv and install the pinned dependencies on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ARCHIVE ?= ../shared/seeds
+JOBS   ?= 2
+
+.DEFAULT_GOAL := help
+.PHONY: help report test check bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+report: $(STAMP) ## validate the data, run the notebooks and publish every edition to public/
+	$(BIN)/armsledger build --all --jobs $(JOBS)
+
+test: $(STAMP) ## run the test suite (unit, data rules, notebooks, build, browser)
+	$(BIN)/pytest -q
+
+check: $(STAMP) ## lint code, check notebooks are stripped, validate data with the archive, lint the workflow
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/nbstripout --verify notebooks/*.ipynb
+	$(BIN)/armsledger datadict --check
+	@if [ -d $(ARCHIVE) ]; then $(BIN)/armsledger validate --archive $(ARCHIVE); else $(BIN)/armsledger validate; fi
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows/report.yml
+
+bench: $(STAMP) ## measure cold, no-op and one-table builds and a 30,000-record ledger (figures, not pass/fail)
+	$(BIN)/python benchmarks/bench.py
+
+clean: ## remove build outputs (keeps .venv)
+	rm -rf build public .doit.db .doit.db.* benchmarks/out

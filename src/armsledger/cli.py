@@ -1,0 +1,61 @@
+"""Command line: `armsledger validate | datadict | build`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from armsledger import paths
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from armsledger.validate import validate
+
+    result = validate(Path(args.data), Path(args.archive) if args.archive else None)
+    for problem in result.problems:
+        print(problem)
+    for line in result.summary_lines():
+        print(line)
+    return 0 if result.ok else 2
+
+
+def _cmd_datadict(args: argparse.Namespace) -> int:
+    from armsledger import datadict
+
+    data_dir = Path(args.data)
+    if args.check:
+        current = (data_dir / "README.md").read_text(encoding="utf-8") if (data_dir / "README.md").exists() else ""
+        if current != datadict.render(data_dir):
+            print(f"{data_dir / 'README.md'} is stale: run `armsledger datadict`")
+            return 1
+        print(f"{data_dir / 'README.md'} is up to date")
+        return 0
+    print(f"wrote {datadict.write(data_dir)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="armsledger", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    validate = sub.add_parser("validate", help="check the ledger: schema, keys, dates, rules, evidence")
+    validate.add_argument("--data", default=str(paths.DATA), help="folder with datapackage.json and the CSV tables")
+    validate.add_argument("--archive", default=None,
+                          help="folder of saved source texts; each claim's figure must occur in its source's file")
+    validate.set_defaults(func=_cmd_validate)
+
+    datadict = sub.add_parser("datadict", help="write data/README.md (the data dictionary) from datapackage.json")
+    datadict.add_argument("--data", default=str(paths.DATA), help="folder with datapackage.json")
+    datadict.add_argument("--check", action="store_true", help="exit 1 if data/README.md is stale; write nothing")
+    datadict.set_defaults(func=_cmd_datadict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,170 @@
+"""What the ledger holds: rows per table, sources, certainty mix, monthly coverage and the record list."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from armsledger import charts
+from armsledger.certainty import DISPUTED, TIERS, root_sources
+from armsledger.ledger import RECORD_TABLES, Ledger
+from armsledger.money import format_money
+from armsledger.tables import citations, escape
+
+TIER_COLUMNS = (*TIERS, DISPUTED)
+NUMERIC_ALIGN = {c: "right" for c in ("rows", "records", "sources", "independent lines", "claims", *TIER_COLUMNS)}
+TABLE_LABELS = {
+    "contracts": "Contracts",
+    "contract_lines": "Contract lines",
+    "transfers": "Transfers",
+    "flights": "Flights",
+    "events": "Events",
+    "aggregates": "Published totals",
+}
+
+
+def _cited_sources(ledger: Ledger) -> pd.DataFrame:
+    cited = set(ledger.claims["source_id"])
+    sources = ledger.tables["sources"]
+    return sources[sources["source_id"].isin(cited)]
+
+
+def rows_per_table(ledger: Ledger) -> pd.DataFrame:
+    rows = []
+    for table in RECORD_TABLES:
+        recs = ledger.records[ledger.records["table"] == table]
+        row = {"table": TABLE_LABELS[table], "records": len(recs)}
+        row.update({tier: int((recs["certainty"] == tier).sum()) for tier in TIER_COLUMNS})
+        rows.append(row)
+    rows.append({"table": "Claims (evidence rows)", "records": len(ledger.claims)})
+    rows.append({"table": "Sources cited", "records": len(_cited_sources(ledger))})
+    frame = pd.DataFrame(rows)
+    for tier in TIER_COLUMNS:
+        frame[tier] = frame[tier].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    frame["records"] = frame["records"].astype(str)
+    return frame
+
+
+def sources_by_type_and_language(ledger: Ledger) -> pd.DataFrame:
+    sources = _cited_sources(ledger)
+    roots = root_sources(ledger.tables["sources"])
+    frame = sources.assign(root=sources["source_id"].map(roots))
+    grouped = frame.groupby(["source_type", "language"]).agg(
+        sources=("source_id", "count"), independent_lines=("root", "nunique")
+    ).reset_index()
+    grouped = grouped.sort_values(["sources", "source_type", "language"], ascending=[False, True, True])
+    grouped.columns = ["type", "language", "sources", "independent lines"]
+    return grouped.astype(str).reset_index(drop=True)
+
+
+def certainty_mix(ledger: Ledger) -> pd.DataFrame:
+    recs = ledger.records
+    table = pd.crosstab(recs["table"].map(TABLE_LABELS), recs["certainty"]).reindex(columns=list(TIER_COLUMNS), fill_value=0)
+    table.loc["All records"] = table.sum()
+    table = table.reset_index().rename(columns={"table": "table"})
+    table.columns.name = None
+    return table.astype(str)
+
+
+def coverage_by_month(ledger: Ledger, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Records whose date is a single day or month, counted in that month (by table)."""
+    recs = ledger.records.dropna(subset=["earliest", "latest"])
+    recs = recs[recs["earliest"].dt.to_period("M") == recs["latest"].dt.to_period("M")]
+    recs = recs[(recs["earliest"] >= start) & (recs["latest"] <= end)]
+    months = pd.period_range(start, end, freq="M")
+    counts = pd.crosstab(recs["earliest"].dt.to_period("M"), recs["table"].map(TABLE_LABELS))
+    return counts.reindex(months, fill_value=0)
+
+
+def coverage_chart(coverage: pd.DataFrame) -> plt.Figure:
+    charts.apply_style()
+    fig, ax = plt.subplots(figsize=(charts.WIDTH_IN, 2.4))
+    bottom = pd.Series(0, index=coverage.index)
+    palette = ["#1f5f8b", "#b5452f", "#d08a2c", "#3d7a4a", "#5b4a8b", "#8a8a8a"]
+    x = coverage.index.to_timestamp()
+    for colour, column in zip(palette, coverage.columns, strict=False):
+        ax.bar(x, coverage[column], width=24, bottom=bottom, color=colour, label=column, align="edge")
+        bottom = bottom + coverage[column]
+    ax.set_ylabel("records")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.grid(axis="y", color=charts.GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.legend(ncol=3, loc="upper left")
+    ax.set_ylim(0, max(float(bottom.max()), 1) * 1.35)
+    fig.tight_layout()
+    return fig
+
+
+def _value_text(row) -> str:
+    if pd.isna(row.amount):
+        return "undisclosed" if row.amount_kind == "undisclosed" else ""
+    prefix = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ ", "range": ""}.get(row.amount_kind, "")
+    text = prefix + format_money(float(row.amount), row.currency, digits=2)
+    if row.amount_kind == "range" and not pd.isna(row.amount_max):
+        text += " – " + format_money(float(row.amount_max), row.currency, digits=2)
+    return text
+
+
+def _describe(ledger: Ledger, table: str, record_id: str) -> str:
+    id_col = RECORD_TABLES[table][0]
+    row = ledger.tables[table].set_index(id_col).loc[record_id]
+    name = ledger.entity_name
+    if table == "contracts":
+        return row["title"]
+    if table == "contract_lines":
+        return f"{row['designation']} (line of {row['contract_id']})"
+    if table == "transfers":
+        return f"{name(row['exporter_id'])} → {name(row['importer_id'])}: {row['items']}"
+    if table == "flights":
+        count = "" if pd.isna(row["count"]) else f"{'≥' if row['count_kind'] == 'at_least' else ''}{row['count']} × "
+        route = " → ".join(p for p in (row["origin"], row["destination"]) if p)
+        return f"{count}{row['aircraft'] or 'flight'} {route}".strip()
+    if table == "events":
+        return row["summary"]
+    scope = "arms exports" if row["scope"] == "arms_exports" else "military flights"
+    return f"Published total, {scope}, {name(row['exporter_id'])} → {name(row['importer_id'])}"
+
+
+def record_list(ledger: Ledger) -> pd.DataFrame:
+    """The appendix: every record with date, value as reported, certainty and citations."""
+    rows = []
+    order = {t: i for i, t in enumerate(RECORD_TABLES)}
+    recs = ledger.records.assign(_order=ledger.records["table"].map(order))
+    recs = recs.sort_values(["_order", "earliest", "record_id"], na_position="last")
+    for row in recs.itertuples(index=False):
+        count = "" if pd.isna(row.count) else f"{'≥ ' if row.count_kind == 'at_least' else ''}{row.count}"
+        rows.append({
+            "id": row.record_id,
+            "table": TABLE_LABELS[row.table],
+            "date": row.date,
+            "what": _describe(ledger, row.table, row.record_id),
+            "value or count": _value_text(row) or count,
+            "certainty": row.certainty,
+            "sources": citations(row.source_ids),
+        })
+    return pd.DataFrame(rows)
+
+
+def headline_counts(ledger: Ledger) -> dict:
+    recs = ledger.records
+    cited = _cited_sources(ledger)
+    roots = root_sources(ledger.tables["sources"])
+    return {
+        "records": len(recs),
+        "claims": len(ledger.claims),
+        "sources": len(cited),
+        "independent_lines": len({roots[s] for s in cited["source_id"]}),
+        "by_certainty": {tier: int((recs["certainty"] == tier).sum()) for tier in TIER_COLUMNS},
+        "by_table": {t: int((recs["table"] == t).sum()) for t in RECORD_TABLES},
+    }
+
+
+def display_counts(counts: dict) -> dict[str, str]:
+    display = {
+        "records_total": str(counts["records"]),
+        "claims_total": str(counts["claims"]),
+        "sources_total": str(counts["sources"]),
+        "independent_lines": str(counts["independent_lines"]),
+    }
+    display.update({f"records_{tier}": str(n) for tier, n in counts["by_certainty"].items()})
+    return {k: escape(v) for k, v in display.items()}

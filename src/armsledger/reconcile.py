@@ -1,0 +1,300 @@
+"""Reconciliation: each published total against the sum of the ledger rows it should cover, and contradictions."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from armsledger import money
+from armsledger.dates import DateRange, parse_edtf
+from armsledger.ledger import Ledger, entity_lineage
+from armsledger.values import customs_or_undisclosed, flows_between
+
+OPPOSING = ("contradicts", "denies")
+
+
+def rounding_half_unit(amount: float, amount_kind: str) -> float:
+    """Half a unit of the last written digit of a rounded figure (14000000 approx → 500000).
+
+    Exact figures carry no rounding; for approximate ones the unit is the largest power of
+    ten that divides the stored amount, which is how the figure was written (14 million, 15.7 million).
+    """
+    if amount_kind not in ("approx", "at_least", "at_most") or not amount or math.isnan(amount):
+        return 0.0
+    unit = 1
+    while amount % (unit * 10) == 0 and unit < 1e12:
+        unit *= 10
+    return unit / 2
+
+
+def _months(window: DateRange) -> list[str]:
+    if window.members:
+        return [m for member in window.members for m in _months(member)]
+    if window.earliest is None or window.latest is None:
+        return []
+    return [str(p) for p in pd.period_range(window.earliest, window.latest, freq="M")]
+
+
+def _placement(window: DateRange, earliest, latest) -> str:
+    if pd.isna(earliest) or pd.isna(latest):
+        return "undated"
+    probe = DateRange("", earliest.date(), latest.date(), "interval")
+    if window.covers(probe):
+        return "inside"
+    overlaps = window.contains(probe.earliest) or window.contains(probe.latest) or (
+        window.earliest and window.latest and probe.earliest <= window.earliest and probe.latest >= window.latest)
+    return "partly" if overlaps else "outside"
+
+
+def _month_of(earliest, latest) -> list[str]:
+    return [str(p) for p in pd.period_range(earliest, latest, freq="M")]
+
+
+def _status(published_low: float, published_high: float, rows_low: float, rows_high: float,
+            tolerance: float, rows: int) -> str:
+    if rows == 0:
+        return "no ledger rows"
+    if published_low - tolerance > rows_high:
+        return "rows fall short of total"
+    if published_high + tolerance < rows_low:
+        return "rows exceed total"
+    if math.isinf(rows_high) and published_low - tolerance > rows_low:
+        return "open: undisclosed or lower-bound rows may cover the gap"
+    return "consistent"
+
+
+def _money_rows(ledger: Ledger, agg, window: DateRange) -> tuple[pd.DataFrame, pd.DataFrame]:
+    flows = flows_between(ledger, agg.exporter_id, agg.importer_id)
+    if agg.basis == "customs":
+        flows = customs_or_undisclosed(flows)
+    flows = flows.assign(placement=[_placement(window, e, l) for e, l in zip(flows["earliest"], flows["latest"], strict=True)])
+    inside = flows[flows["placement"] == "inside"].copy()
+    partly = flows[flows["placement"] == "partly"]
+    if not inside.empty:
+        native = money.convert_values(inside.assign(value_date=inside["value_date"].where(inside["value_date"] != "", inside["date"])), agg.currency)
+        c = agg.currency.lower()
+        inside["value"], inside["low"], inside["high"] = native[f"value_{c}"], native[f"value_low_{c}"], native[f"value_high_{c}"]
+        inside["tolerance"] = [rounding_half_unit(a, k) * (r if not math.isnan(r) else 1.0)
+                               for a, k, r in zip(inside["amount"], inside["amount_kind"], native[f"fx_rate_{c}"], strict=True)]
+    return inside, partly
+
+
+def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
+    """One row per published total: the total, the sum of covered rows (point, low, high), the gap
+    (published − rows) with its rounding tolerance, the months left without rows, and the status.
+
+    Sums are taken in the total's own currency (rows converted at their own dates), so a status
+    never flips because of exchange rates; `*_display` columns restate them in `currency` at the
+    total's period rate.
+    """
+    aggregates = ledger.table("aggregates")
+    lineage = entity_lineage(ledger.tables["entities"])
+    flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
+                                            left_on="flight_id", right_on="record_id")
+    rows = []
+    for agg in aggregates.itertuples(index=False):
+        window = parse_edtf(agg.period)
+        months = _months(window)
+        if agg.scope == "military_flights":
+            published = float(agg.count) if not pd.isna(agg.count) else math.nan
+            published_low = published
+            published_high = math.inf if agg.count_kind == "at_least" else published
+            placed = flights.assign(placement=[_placement(window, e, l) for e, l in zip(flights["earliest"], flights["latest"], strict=True)])
+            inside = placed[placed["placement"] == "inside"]
+            partly = placed[placed["placement"] == "partly"]
+            rows_low = float(inside["count"].fillna(0).sum())
+            rows_high = math.inf if (inside["count_kind"] == "at_least").any() or inside["count"].isna().any() else rows_low
+            rows_point, tolerance, unit = rows_low, 0.0, "flights"
+            ids = list(inside["flight_id"])
+            covered = {m for e, l in zip(inside["earliest"], inside["latest"], strict=True) for m in _month_of(e, l)}
+            rate = 1.0
+        else:
+            point, published_low, published_high = money.value_bounds(agg.amount, agg.amount_max, agg.amount_kind)
+            published = point
+            inside, partly = _money_rows(ledger, agg, window)
+            rows_low = float(inside["low"].sum()) if not inside.empty else 0.0
+            rows_high = float(inside["high"].sum()) if not inside.empty else 0.0
+            rows_point = float(inside["value"].sum(min_count=1)) if not inside.empty else 0.0
+            rows_point = 0.0 if pd.isna(rows_point) else rows_point
+            tolerance = rounding_half_unit(agg.amount, agg.amount_kind) + (float(inside["tolerance"].sum()) if not inside.empty else 0.0)
+            unit = agg.currency
+            ids = list(inside["transfer_id"])
+            covered = {m for e, l in zip(inside["earliest"], inside["latest"], strict=True) for m in _month_of(e, l)}
+            rate = money.fx_rate(agg.currency, currency, agg.value_date or agg.period).rate if agg.currency else math.nan
+        gap = published - rows_point if not math.isnan(published) else math.nan
+        undisclosed = int(inside["value"].isna().sum()) if agg.scope != "military_flights" and not inside.empty else 0
+        rows.append({
+            "aggregate_id": agg.aggregate_id,
+            "scope": agg.scope,
+            "period": agg.period,
+            "exporter_id": agg.exporter_id,
+            "importer_id": agg.importer_id,
+            "unit": unit,
+            "published": published,
+            "published_kind": agg.count_kind if agg.scope == "military_flights" else agg.amount_kind,
+            "rows": len(ids),
+            "rows_undisclosed": undisclosed,
+            "rows_sum": rows_point,
+            "rows_low": rows_low,
+            "rows_high": rows_high,
+            "gap": gap,
+            "tolerance": tolerance,
+            "status": _status(published_low, published_high, rows_low, rows_high, tolerance, len(ids)),
+            "months_without_rows": [m for m in months if m not in covered] if window.precision in ("set", "interval", "month") and len(months) <= 36 else [],
+            "record_ids": ids,
+            "partly_overlapping": list(partly.iloc[:, 0]) if not partly.empty else [],
+            "display_rate": rate,
+            "published_display": published * rate if agg.scope != "military_flights" else published,
+            "rows_sum_display": rows_point * rate if agg.scope != "military_flights" else rows_point,
+            "gap_display": gap * rate if agg.scope != "military_flights" else gap,
+        })
+    frame = pd.DataFrame(rows)
+    return frame
+
+
+def contradictions(ledger: Ledger) -> pd.DataFrame:
+    """Claims that contradict or deny a record, and published totals that disagree for the same
+    period, parties and scope (compared in euros at the period's mean rate)."""
+    found = []
+    claims = ledger.claims[ledger.claims["stance"].isin(OPPOSING)]
+    for claim in claims.itertuples(index=False):
+        found.append({"kind": f"claim {claim.stance}", "record_ids": [claim.record_id],
+                      "source_ids": [claim.source_id], "detail": claim.note})
+    aggregates = ledger.table("aggregates")
+    keyed = {}
+    for agg in aggregates.itertuples(index=False):
+        window = parse_edtf(agg.period)
+        keyed.setdefault((agg.scope, agg.exporter_id, agg.importer_id, window.earliest, window.latest), []).append(agg)
+    sources = ledger.records.set_index("record_id")["source_ids"]
+    for group in keyed.values():
+        for i, first in enumerate(group):
+            for second in group[i + 1:]:
+                detail = _compare_totals(first, second)
+                if detail:
+                    found.append({"kind": "totals differ", "record_ids": [first.aggregate_id, second.aggregate_id],
+                                  "source_ids": sorted(set(sources.get(first.aggregate_id, [])) | set(sources.get(second.aggregate_id, []))),
+                                  "detail": detail})
+    return pd.DataFrame(found, columns=["kind", "record_ids", "source_ids", "detail"])
+
+
+def _compare_totals(first, second) -> str:
+    if first.scope == "military_flights":
+        if first.count == second.count:
+            return ""
+        return f"{first.count} vs {second.count} flights for {first.period}"
+    values = []
+    for agg in (first, second):
+        if pd.isna(agg.amount):
+            return ""
+        rate = money.fx_rate(agg.currency, "EUR", agg.value_date or agg.period).rate
+        values.append((agg.amount * rate, rounding_half_unit(agg.amount, agg.amount_kind) * rate, agg))
+    (a, tol_a, agg_a), (b, tol_b, agg_b) = values
+    if abs(a - b) <= tol_a + tol_b:
+        return ""
+    compatible = (agg_a.amount_kind == "at_least" and a <= b + tol_a + tol_b) or (
+        agg_b.amount_kind == "at_least" and b <= a + tol_a + tol_b)
+    diff = abs(a - b) / max(a, b) * 100
+    verdict = "compatible (one is a lower bound)" if compatible else "differ"
+    same_currency = agg_a.currency == agg_b.currency
+    why = "" if same_currency else f"; {agg_a.currency} vs {agg_b.currency}, compared at the period's mean ECB rate"
+    return (f"{money.format_money(agg_a.amount, agg_a.currency)} vs {money.format_money(agg_b.amount, agg_b.currency)}"
+            f" for {agg_a.period}: {verdict}, {diff:.1f}% apart{why}")
+
+
+def _amount_cell(value: float, unit: str, kind: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and math.isinf(value):
+        return "open"
+    prefix = "≥ " if kind == "at_least" else ("≈ " if kind == "approx" else "")
+    if unit == "flights":
+        return f"{prefix}{value:.0f} flights"
+    return prefix + money.format_money(value, unit, digits=2)
+
+
+def _rounded(value: float, unit: str) -> str:
+    """A tolerance to two significant figures: 599007 → €0.60 million, 55000 → €55,000."""
+    digits = 2 - int(math.floor(math.log10(abs(value)))) - 1 if value else 0
+    return _amount_cell(float(round(value, digits)), unit)
+
+
+def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Reader's version: figures in the total's own currency; gaps restated in `currency`."""
+    from armsledger.dates import period_label
+
+    rows = []
+    for r in recon.itertuples(index=False):
+        unit = r.unit
+        tolerance = f" ± {_rounded(r.tolerance, unit)}" if r.tolerance and unit != "flights" else ""
+        lower_bound = "≥ " if r.published_kind == "at_least" else ""
+        gap = lower_bound + _amount_cell(r.gap, unit) + tolerance if not pd.isna(r.gap) else "–"
+        if unit not in ("flights", currency) and not pd.isna(r.gap_display):
+            gap += f" ({_amount_cell(r.gap_display, currency)})"
+        missing = ", ".join(r.months_without_rows)
+        note = []
+        if r.rows_undisclosed:
+            note.append(f"{r.rows_undisclosed} row(s) with undisclosed value")
+        if missing:
+            note.append(f"no ledger row for {missing}")
+        if r.partly_overlapping:
+            note.append(f"{len(r.partly_overlapping)} row(s) only partly in the period, left out")
+        rows.append({
+            "period": period_label(r.period),
+            "what": "arms exports" if r.scope == "arms_exports" else "military flights",
+            "published": _amount_cell(r.published, unit, r.published_kind),
+            "ledger rows": str(r.rows),
+            "sum of rows": _amount_cell(r.rows_sum, unit),
+            "gap": gap,
+            "status": r.status,
+            "notes": "; ".join(note),
+        })
+    return pd.DataFrame(rows)
+
+
+def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    from armsledger.tables import citations
+
+    if conflicts.empty:
+        return conflicts
+    return pd.DataFrame({
+        "kind": conflicts["kind"],
+        "records": [", ".join(ids) for ids in conflicts["record_ids"]],
+        "detail": conflicts["detail"],
+        "sources": [citations(s) for s in conflicts["source_ids"]],
+    })
+
+
+def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
+    money_rows = recon[recon["scope"] == "arms_exports"]
+    short = money_rows[money_rows["status"] == "rows fall short of total"]
+    largest = short.loc[short["gap_display"].idxmax()] if not short.empty else None
+    return {
+        "totals": len(recon),
+        "by_status": {s: int((recon["status"] == s).sum()) for s in sorted(set(recon["status"]))},
+        "gaps": {r.aggregate_id: {"published": r.published, "rows_sum": r.rows_sum, "gap": r.gap,
+                                  "tolerance": r.tolerance, "unit": r.unit, "status": r.status,
+                                  "months_without_rows": list(r.months_without_rows), "record_ids": list(r.record_ids)}
+                 for r in recon.itertuples(index=False)},
+        "largest_gap": None if largest is None else {
+            "aggregate_id": largest["aggregate_id"], "period": largest["period"],
+            "gap_display": float(largest["gap_display"]), "published_display": float(largest["published_display"])},
+        "contradictions": len(conflicts),
+    }
+
+
+def display_summary(summary: dict, currency: str) -> dict[str, str]:
+    from armsledger.dates import period_label
+
+    largest = summary["largest_gap"]
+    status = summary["by_status"]
+    return {
+        "recon_totals": str(summary["totals"]),
+        "recon_consistent": str(status.get("consistent", 0)),
+        "recon_short": str(status.get("rows fall short of total", 0)),
+        "recon_exceed": str(status.get("rows exceed total", 0)),
+        "recon_largest_gap": money.format_money(largest["gap_display"], currency) if largest else "none",
+        "recon_largest_gap_period": period_label(largest["period"]) if largest else "none",
+        "recon_largest_gap_total": money.format_money(largest["published_display"], currency) if largest else "none",
+        "contradictions_total": str(summary["contradictions"]),
+    }

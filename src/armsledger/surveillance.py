@@ -1,0 +1,96 @@
+"""Surveillance technology in Serbia: procurements, donations, licences, incidents and publications."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from armsledger.ledger import Ledger
+from armsledger.money import format_money
+from armsledger.tables import citations, escape
+
+SURVEILLANCE_DOMAINS = ("surveillance", "dual_use")
+
+
+def surveillance_timeline(items: pd.DataFrame) -> pd.DataFrame:
+    return items[items["lane"] == "Surveillance"].reset_index(drop=True)
+
+
+def span(items: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """From the January of the first item to the December of the last."""
+    if items.empty:
+        return pd.Timestamp("2015-01-01"), pd.Timestamp("2025-12-31")
+    return (pd.Timestamp(year=items["earliest"].min().year, month=1, day=1),
+            pd.Timestamp(year=items["latest"].max().year, month=12, day=31))
+
+
+def _contracts(ledger: Ledger) -> pd.DataFrame:
+    contracts = ledger.table("contracts")
+    return contracts[contracts["domain"].isin(SURVEILLANCE_DOMAINS)]
+
+
+def procurements_table(ledger: Ledger, currency: str) -> pd.DataFrame:
+    recs = ledger.records.set_index("record_id")
+    rows = []
+    for row in _contracts(ledger).itertuples(index=False):
+        rec = recs.loc[row.contract_id]
+        when = row.signed or row.delivery or row.announced or f"first reported {rec['visible_from']:%Y-%m}"
+        maker = ledger.entity_name(row.producer_id) if row.producer_id else ledger.entity_name(row.supplier_id)
+        value = "" if pd.isna(row.amount) else format_money(float(row.amount), row.currency)
+        converted = rec[f"value_{currency.lower()}"]
+        if value and row.currency != currency and not pd.isna(converted):
+            value += f" ({format_money(float(converted), currency)})"
+        rows.append({
+            "when": when,
+            "what": row.title,
+            "maker": maker,
+            "supplier": ledger.entity_name(row.supplier_id),
+            "for": ledger.entity_name(row.end_user_id or row.recipient_id),
+            "kind": row.kind.replace("_", " "),
+            "value": value or "undisclosed",
+            "certainty": rec["certainty"],
+            "sources": citations(rec["source_ids"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def events_table(ledger: Ledger) -> pd.DataFrame:
+    events = ledger.table("events")
+    events = events[events["domain"] == "surveillance"]
+    recs = ledger.records.set_index("record_id")
+    rows = [{
+        "date": row.date,
+        "what": row.summary,
+        "kind": row.kind.replace("_", " "),
+        "where": row.place,
+        "certainty": recs.at[row.event_id, "certainty"],
+        "sources": citations(recs.at[row.event_id, "source_ids"]),
+    } for row in events.itertuples(index=False)]
+    return pd.DataFrame(rows).sort_values("date").reset_index(drop=True) if rows else pd.DataFrame(rows)
+
+
+def summarise(ledger: Ledger) -> dict:
+    contracts = _contracts(ledger)
+    entities = ledger.tables["entities"].set_index("entity_id")
+    makers = {p or s for p, s in zip(contracts["producer_id"], contracts["supplier_id"], strict=True)}
+    israeli = sorted(m for m in makers if m in entities.index and entities.at[m, "country"] == "ISR")
+    events = ledger.table("events")
+    events = events[events["domain"] == "surveillance"]
+    return {
+        "procurements": len(contracts),
+        "makers": sorted(makers),
+        "israeli_makers": israeli,
+        "israeli_maker_names": [ledger.entity_name(m) for m in israeli],
+        "events": len(events),
+        "incidents": int((events["kind"] == "surveillance_incident").sum()),
+    }
+
+
+def display_summary(summary: dict) -> dict[str, str]:
+    names = summary["israeli_maker_names"]
+    return {
+        "surveillance_procurements": str(summary["procurements"]),
+        "surveillance_makers": str(len(summary["makers"])),
+        "surveillance_israeli_makers": str(len(summary["israeli_makers"])),
+        "surveillance_israeli_makers_named": escape(", ".join(names) if names else "none"),
+        "surveillance_incidents": str(summary["incidents"]),
+    }

@@ -1,0 +1,130 @@
+"""One table of dated items (contracts, exports, flights, events) for the timeline."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from armsledger.ledger import Ledger
+
+LANES = ("Contracts", "Customs-recorded exports", "Flights", "Surveillance", "Diplomacy & statements")
+COLUMNS = ["record_id", "lane", "kind", "label", "date", "earliest", "latest", "precision",
+           "is_span", "dated_by_report", "certainty", "source_ids"]
+
+
+def _short(text: str, limit: int = 52) -> str:
+    """Cut at a word boundary so chart labels stay on one short line."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _contract_items(ledger: Ledger) -> list[dict]:
+    items = []
+    for row in ledger.table("contracts").itertuples(index=False):
+        lane = "Contracts" if row.domain == "arms" else "Surveillance"
+        items.append({"record_id": row.contract_id, "lane": lane, "kind": f"contract ({row.kind})",
+                      "label": _short(row.title)})
+        if row.delivery and "/" in row.delivery:
+            items.append({"record_id": row.contract_id, "lane": lane, "kind": "delivery window",
+                          "label": _short(f"{row.title}: deliveries"), "date_override": row.delivery})
+    return items
+
+
+def _transfer_items(ledger: Ledger) -> list[dict]:
+    items = []
+    from armsledger.money import format_money
+
+    for row in ledger.table("transfers").itertuples(index=False):
+        who = ledger.entity_name(row.exporter_id)
+        mode = "" if row.mode in ("air", "unknown") else f" by {row.mode}"
+        value = "" if pd.isna(row.amount) else " " + format_money(float(row.amount), row.currency, compact=True)
+        prefix = {"approx": " ≈", "at_least": " ≥"}.get(row.amount_kind, "") if value else ""
+        items.append({"record_id": row.transfer_id, "lane": "Customs-recorded exports",
+                      "kind": f"transfer{mode}", "label": _short(f"{who}{mode}{prefix}{value}")})
+    return items
+
+
+def _flight_items(ledger: Ledger) -> list[dict]:
+    items = []
+    for row in ledger.table("flights").itertuples(index=False):
+        count = "" if pd.isna(row.count) else f"{'≥' if row.count_kind == 'at_least' else ''}{row.count} "
+        plural = "flight" if count.strip() in ("1", "") else "flights"
+        route = " → ".join(part for part in (row.origin, row.destination) if part)
+        items.append({"record_id": row.flight_id, "lane": "Flights", "kind": "flight",
+                      "label": _short(f"{count}{plural} {route}".strip())})
+    return items
+
+
+def _event_items(ledger: Ledger) -> list[dict]:
+    lanes = {"surveillance": "Surveillance", "diplomacy": "Diplomacy & statements", "arms": "Diplomacy & statements"}
+    return [
+        {"record_id": row.event_id, "lane": lanes[row.domain], "kind": row.kind, "label": _short(row.summary)}
+        for row in ledger.table("events").itertuples(index=False)
+    ]
+
+
+def build_timeline(ledger: Ledger) -> pd.DataFrame:
+    """Timeline rows sorted by date. Undated records are placed at their first report
+    (`dated_by_report`), so the sea-route claim still shows when it surfaced."""
+    from armsledger.dates import date_columns
+
+    items = _contract_items(ledger) + _transfer_items(ledger) + _flight_items(ledger) + _event_items(ledger)
+    if not items:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = pd.DataFrame(items)
+    records = ledger.records.set_index("record_id")
+    frame["date"] = frame["record_id"].map(records["date"])
+    if "date_override" in frame:
+        frame["date"] = frame["date_override"].where(frame["date_override"].notna(), frame["date"])
+    bounds = date_columns(frame["date"].fillna(""))
+    frame = pd.concat([frame, bounds], axis=1)
+    frame["dated_by_report"] = frame["earliest"].isna() & frame["latest"].isna()
+    reported = frame["record_id"].map(records["visible_from"])
+    frame.loc[frame["dated_by_report"], "earliest"] = reported[frame["dated_by_report"]]
+    frame.loc[frame["dated_by_report"], "latest"] = reported[frame["dated_by_report"]]
+    frame.loc[frame["dated_by_report"], "precision"] = "day"
+    frame["is_span"] = frame["precision"] != "day"
+    frame["certainty"] = frame["record_id"].map(records["certainty"])
+    frame["source_ids"] = frame["record_id"].map(records["source_ids"])
+    return frame[COLUMNS].sort_values(["earliest", "lane", "record_id"], kind="stable").reset_index(drop=True)
+
+
+def _when(row) -> str:
+    if row.dated_by_report:
+        return f"undated (first reported {row.earliest:%Y-%m-%d})"
+    return row.date
+
+
+def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
+    """The timeline as a table for readers who cannot see the chart."""
+    from armsledger.tables import citations
+
+    return pd.DataFrame({
+        "date": [_when(r) for r in items.itertuples(index=False)],
+        "lane": items["lane"],
+        "item": items["label"],
+        "kind": items["kind"],
+        "certainty": items["certainty"],
+        "sources": [citations(s) for s in items["source_ids"]],
+    })
+
+
+def summarise(items: pd.DataFrame) -> dict:
+    dated = items[~items["dated_by_report"]]
+    return {
+        "items": len(items),
+        "undated_items": int(items["dated_by_report"].sum()),
+        "by_lane": {lane: int((items["lane"] == lane).sum()) for lane in LANES},
+        "first_date": None if dated.empty else f"{dated['earliest'].min():%Y-%m-%d}",
+        "last_date": None if dated.empty else f"{dated['latest'].max():%Y-%m-%d}",
+    }
+
+
+def display_summary(summary: dict) -> dict[str, str]:
+    return {
+        "timeline_items": str(summary["items"]),
+        "timeline_undated": str(summary["undated_items"]),
+        "timeline_flights": str(summary["by_lane"]["Flights"]),
+    }
