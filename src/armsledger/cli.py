@@ -35,6 +35,20 @@ def _cmd_datadict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args: argparse.Namespace) -> int:
+    from armsledger.build import BuildConfig, run
+    from armsledger.params import edition_names
+
+    editions = edition_names() if args.all else [args.edition]
+    unknown = [e for e in editions if e not in edition_names()]
+    if unknown:
+        print(f"unknown edition {unknown[0]!r}; known: {', '.join(edition_names())}")
+        return 2
+    config = BuildConfig(editions=editions, renderer=args.renderer, jobs=args.jobs, data_dir=Path(args.data).resolve(),
+                         public_dir=Path(args.public).resolve(), build_dir=Path(args.build).resolve())
+    return run(config)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="armsledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +63,18 @@ def build_parser() -> argparse.ArgumentParser:
     datadict.add_argument("--data", default=str(paths.DATA), help="folder with datapackage.json")
     datadict.add_argument("--check", action="store_true", help="exit 1 if data/README.md is stale; write nothing")
     datadict.set_defaults(func=_cmd_datadict)
+    build = sub.add_parser("build", help="validate, execute the notebooks, render and publish editions")
+    which = build.add_mutually_exclusive_group()
+    which.add_argument("--edition", default="default", help="edition name (report/editions/NAME.yml)")
+    which.add_argument("--all", action="store_true", help="build every edition")
+    build.add_argument("--renderer", choices=("auto", "quarto", "pandoc"), default="auto",
+                       help="quarto when on PATH (auto), or the built-in Pandoc + Typst renderer")
+    build.add_argument("--jobs", type=int, default=2, help="notebooks executed in parallel")
+    build.add_argument("--data", default=str(paths.DATA), help="folder with the ledger (default: data/)")
+    build.add_argument("--public", default=str(paths.PUBLIC), help="where editions are published (default: public/)")
+    build.add_argument("--build", default=str(paths.BUILD),
+                       help="working folder for executed notebooks and renders (default: build/)")
+    build.set_defaults(func=_cmd_build)
     return parser
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,6 +26,8 @@ RECORD_TABLES: dict[str, tuple[str, str]] = {
 }
 OTHER_TABLES = ("sources", "entities", "claims", "categories")
 ALL_TABLES = (*OTHER_TABLES, *RECORD_TABLES)
+# Modules whose rules decide validity; a change to them invalidates earlier validation stamps.
+VALIDATION_CODE = ("validate.py", "figures.py", "csvio.py", "dates.py")
 # Contracts often lack a signing date; fall back in this order.
 CONTRACT_DATE_FALLBACK = ("signed", "announced", "delivery")
 
@@ -40,14 +44,23 @@ def _schema(data_dir: Path) -> dict:
     return json.loads((data_dir / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def read_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
-    """Every table as a DataFrame; strings stay strings ('' for blank), numbers typed per schema."""
+def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table as a DataFrame; strings stay strings ('' for blank), numbers typed per schema.
+
+    With `only`, the other record tables are left empty (columns kept), so whatever is computed
+    from the result provably does not depend on them: the build relies on this to re-execute
+    only the notebooks that read an edited table.
+    """
     schema = _schema(data_dir)
     tables = {}
     for resource in schema["resources"]:
-        frame = pd.read_csv(
-            data_dir / resource["path"], dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
+        columns = [f["name"] for f in resource["schema"]["fields"]]
+        if only is not None and resource["name"] not in only and resource["name"] in RECORD_TABLES:
+            frame = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+        else:
+            frame = pd.read_csv(
+                data_dir / resource["path"], dtype=str, keep_default_na=False, encoding="utf-8-sig"
+            )
         for fld in resource["schema"]["fields"]:
             name = fld["name"]
             if name not in frame:
@@ -185,18 +198,58 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     return Ledger(tables=tables, records=records, claims=claims, data_dir=data_dir, as_of=as_of)
 
 
-def load(data_dir: Path | str, as_of: str | dt.date | None = None, check: bool = True) -> Ledger:
-    """Validate (unless `check=False`) and load the ledger in `data_dir`, as known on `as_of`."""
+def data_files(data_dir: Path) -> list[Path]:
+    """datapackage.json and every table file it names."""
+    schema = _schema(data_dir)
+    return [data_dir / "datapackage.json", *(data_dir / r["path"] for r in schema["resources"])]
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Content hash of the data files and of the code that validates them."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in [*data_files(data_dir), *(here / m for m in VALIDATION_CODE)]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"<missing>")
+    return digest.hexdigest()
+
+
+def _stamp_dir() -> Path:
+    base = os.environ.get("ARMSLEDGER_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "armsledger")
+    return Path(base) / "validated"
+
+
+def ensure_valid(data_dir: Path) -> None:
+    """Validate once per content: a passing run leaves a stamp named by the fingerprint, so the
+    five notebooks of three editions do not validate the same files fifteen times."""
+    data_dir = Path(data_dir)
+    try:
+        stamp = _stamp_dir() / fingerprint(data_dir)
+    except (OSError, ValueError, KeyError):
+        stamp = None  # unreadable package: let the validator say what is wrong
+    if stamp is not None and stamp.exists():
+        return
+    from armsledger.validate import validate
+
+    result = validate(data_dir)
+    if not result.ok:
+        raise LedgerError([str(p) for p in result.problems])
+    if stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()
+
+
+def load(data_dir: Path | str, as_of: str | dt.date | None = None, check: bool = True,
+         only: set[str] | None = None) -> Ledger:
+    """Validate (unless `check=False`) and load the ledger in `data_dir`, as known on `as_of`;
+    `only` restricts the record tables read (see read_tables)."""
     data_dir = Path(data_dir)
     if check:
-        from armsledger.validate import validate
-
-        result = validate(data_dir)
-        if not result.ok:
-            raise LedgerError([str(p) for p in result.problems])
+        ensure_valid(data_dir)
     if isinstance(as_of, str) and as_of:
         as_of = parse_edtf(as_of).latest
-    return build(read_tables(data_dir), data_dir, as_of or None)
+    return build(read_tables(data_dir, only), data_dir, as_of or None)
 
 
 def entity_lineage(entities: pd.DataFrame) -> dict[str, set[str]]:

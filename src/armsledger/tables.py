@@ -48,4 +48,52 @@ def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: d
             cells[column] = ["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
                              for v in cells[column]]
     colalign = [(align or {}).get(c, "left") for c in cells.columns]
-    return cells.to_markdown(index=False, tablefmt="pipe", colalign=colalign, disable_numparse=True)
+    markdown = cells.to_markdown(index=False, tablefmt="pipe", colalign=colalign, disable_numparse=True)
+    return _set_widths(markdown, _width_weights(cells, raw_columns), colalign)
+
+
+_CITATION = re.compile(r"@[\w-]+")
+# About how many characters of 7.5-point text fit across an A4 page with 2 cm margins.
+LINE_CHARACTERS = 125
+
+
+def _visible(text: str, raw: bool) -> tuple[int, int]:
+    """(rendered length, longest unbreakable word) of a cell; a citation key renders as
+    'Publisher Year', about 18 characters with breaks inside."""
+    if raw and "@" in text:
+        return 18 * len(_CITATION.findall(text)), 12
+    plain = text.replace("\\", "")
+    return len(plain), max((len(w) for w in plain.split()), default=0)
+
+
+def _width_weights(cells: pd.DataFrame, raw_columns: tuple[str, ...]) -> list[int]:
+    """Column widths in characters: every column gets its longest word, and what is left of a
+    line goes to the columns with long text, in proportion to how much more they need."""
+    minimum, wanted = [], []
+    for column in cells.columns:
+        measured = [_visible(str(v), column in raw_columns) for v in cells[column]]
+        longest_word = max([w for _, w in measured] + [len(word) for word in str(column).split()])
+        longest_cell = max([n for n, _ in measured] + [len(str(column))])
+        minimum.append(longest_word + 2)
+        wanted.append(max(min(longest_cell, 60) + 2 - (longest_word + 2), 0))
+    spare = LINE_CHARACTERS - sum(minimum)
+    if spare <= 0 or not sum(wanted):
+        return minimum
+    share = min(1.0, spare / sum(wanted))
+    return [m + round(w * share) for m, w in zip(minimum, wanted, strict=True)]
+
+
+def _set_widths(markdown: str, weights: list[int], colalign: list[str]) -> str:
+    """Rewrite the separator row so Pandoc gives columns widths in proportion to their content.
+
+    Pandoc reads relative column widths from the dash counts of a pipe table whose lines exceed
+    its 72-column limit; tabulate pads every cell to the longest one, which lets one long cell
+    (a list of citation keys) crush every other column, most visibly in the PDF.
+    """
+    lines = markdown.splitlines()
+    separators = []
+    for weight, how in zip(weights, colalign, strict=True):
+        dashes = "-" * max(3, weight)
+        separators.append(f"{dashes}:" if how == "right" else f":{dashes}")
+    lines[1] = "|" + "|".join(separators) + "|"
+    return "\n".join(lines)

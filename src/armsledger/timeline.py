@@ -92,9 +92,11 @@ def build_timeline(ledger: Ledger) -> pd.DataFrame:
 
 
 def _when(row) -> str:
+    from armsledger.dates import period_label
+
     if row.dated_by_report:
         return f"undated (first reported {row.earliest:%Y-%m-%d})"
-    return row.date
+    return period_label(row.date)
 
 
 def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +107,7 @@ def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
         "date": [_when(r) for r in items.itertuples(index=False)],
         "lane": items["lane"],
         "item": items["label"],
-        "kind": items["kind"],
+        "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
         "sources": [citations(s) for s in items["source_ids"]],
     })

@@ -1,0 +1,49 @@
+"""Execute one notebook with papermill; on failure say which notebook and cell, and keep the executed copy.
+
+Run as `python -m armsledger.execute NOTEBOOK OUTPUT PARAMS_JSON`, one process per notebook, so
+the build's parallel workers never share a kernel or an event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import papermill
+from papermill.exceptions import PapermillExecutionError
+
+
+def failure_message(notebook: Path, output: Path, error: PapermillExecutionError) -> str:
+    source = (error.source or "").strip().splitlines()
+    label = next((line[3:].strip() for line in source if line.startswith("#| label:")), "")
+    first = next((line for line in source if line and not line.startswith("#|")), "")
+    where = f"cell {error.cell_index}" + (f" ({label})" if label else "") + (f": {first}" if first else "")
+    return (f"notebook {notebook.name} failed in {where}\n"
+            f"  {error.ename}: {error.evalue}\n"
+            f"  the executed notebook with the traceback is kept at {output}")
+
+
+def run(notebook: Path, output: Path, parameters: dict) -> int:
+    output.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        papermill.execute_notebook(
+            str(notebook), str(output), parameters=parameters, kernel_name="python3",
+            progress_bar=False, log_output=False, cwd=str(output.parent),
+        )
+    except PapermillExecutionError as error:
+        print(failure_message(notebook, output, error), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        print("usage: python -m armsledger.execute NOTEBOOK OUTPUT PARAMS_JSON", file=sys.stderr)
+        return 2
+    return run(Path(args[0]), Path(args[1]), json.loads(args[2]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""Built-in renderer for machines without Quarto: Pandoc (pypandoc-binary) for HTML, Pandoc + Typst for the PDF.
+
+It implements exactly the Quarto subset the report uses (see render.project.subset_problems):
+`{{< var key >}}`, `{{< embed notebooks/NN-x.ipynb#label >}}` for figures and tables with their
+captions, `[@source]` citations through citeproc, and the `#refs` bibliography div.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypandoc
+import yaml
+
+from armsledger.render import Rendered, RenderError
+from armsledger.render.fonts import FONT_FALLBACK, check_coverage
+from armsledger.render.project import OUTPUT_DIR, SHORTCODE
+
+# Page settings go through Pandoc's Typst template (its conf() sets the page itself).
+TYPST_PAGE = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
+              "page-numbering": "1", "toc-depth": 2}
+TYPST_HEADER = """
+#set text(font: ({fonts}), lang: "en")
+#set par(justify: false)
+#show table: set text(size: 7.5pt)
+#show table.cell: set par(justify: false)
+#set table(inset: 3.5pt, stroke: (x, y) => if y == 0 {{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }})
+#show figure: set block(breakable: true)
+#show heading.where(level: 1): set text(size: 14pt)
+#show heading.where(level: 2): set text(size: 12pt)
+#show link: set text(fill: rgb("#1f5f8b"))
+"""
+
+
+@dataclass
+class Embedded:
+    markdown: str
+    kind: str
+
+
+def _cell_options(source: str) -> dict:
+    lines = [line[3:] for line in source.splitlines() if line.startswith("#| ")]
+    return yaml.safe_load("\n".join(lines)) or {} if lines else {}
+
+
+class EmbedResolver:
+    """Turns `notebooks/NN-x.ipynb#label` into Markdown using the executed notebook's outputs."""
+
+    def __init__(self, project: Path, out: Path, numbered: bool = True):
+        self.project = project
+        self.out = out
+        # Typst numbers figures and tables itself; HTML from Pandoc does not, so captions get
+        # "Figure N:" there, as Quarto would print them.
+        self.numbered = numbered
+        self.counters = {"fig": 0, "tbl": 0}
+        self._books: dict[str, dict] = {}
+
+    def _cell(self, notebook: str, label: str) -> tuple[dict, dict]:
+        if notebook not in self._books:
+            path = self.project / notebook
+            if not path.exists():
+                raise RenderError(f"embed: executed notebook {notebook} not found in {self.project}")
+            self._books[notebook] = json.loads(path.read_text(encoding="utf-8"))
+        for cell in self._books[notebook]["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            options = _cell_options(source)
+            if options.get("label") == label:
+                return cell, options
+        raise RenderError(f"embed: no cell labelled {label!r} in {notebook}")
+
+    def _caption(self, word: str, number: int, text: str) -> str:
+        return f"{word} {number}: {text}".strip() if self.numbered else str(text).strip()
+
+    def resolve(self, target: str) -> Embedded:
+        notebook, _, label = target.partition("#")
+        cell, options = self._cell(notebook, label)
+        kind = label.split("-", 1)[0]
+        outputs = cell.get("outputs", [])
+        if kind == "fig":
+            data = next((o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})), None)
+            if data is None:
+                raise RenderError(f"embed: cell {label!r} in {notebook} has no PNG output")
+            figures = self.out / "figures"
+            figures.mkdir(parents=True, exist_ok=True)
+            png = data if isinstance(data, str) else "".join(data)
+            (figures / f"{label}.png").write_bytes(base64.b64decode(png))
+            self.counters["fig"] += 1
+            caption = self._caption("Figure", self.counters["fig"], options.get("fig-cap", ""))
+            alt = str(options.get("fig-alt", options.get("fig-cap", ""))).replace('"', "'")
+            return Embedded(f'![{caption}](figures/{label}.png){{#{label} alt="{alt}" width=100%}}', kind)
+        if kind == "tbl":
+            markdown = next((o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})), None)
+            if markdown is None:
+                raise RenderError(f"embed: cell {label!r} in {notebook} has no Markdown output")
+            markdown = markdown if isinstance(markdown, str) else "".join(markdown)
+            self.counters["tbl"] += 1
+            caption = self._caption("Table", self.counters["tbl"], options.get("tbl-cap", ""))
+            if not markdown.lstrip().startswith("|"):
+                return Embedded(f"{markdown}\n\n*{caption}*", kind)
+            return Embedded(f"{markdown.strip()}\n\n: {caption} {{#{label}}}", kind)
+        raise RenderError(f"embed: label {label!r} must start with fig- or tbl-")
+
+
+def substitute(text: str, variables: dict, resolver: EmbedResolver) -> str:
+    """Replace var and embed shortcodes; an unknown variable is an error, not an empty string."""
+
+    def lookup(key: str) -> str:
+        value: object = variables
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise RenderError(f"var: no variable {key!r} in _variables.yml")
+            value = value[part]
+        return str(value)
+
+    def replace(match: re.Match) -> str:
+        kind, arg = match.group(1), match.group(2).strip()
+        if kind == "var":
+            return lookup(arg)
+        if kind == "embed":
+            return resolver.resolve(arg).markdown
+        raise RenderError(f"shortcode {kind!r} is not supported by the built-in renderer")
+
+    return SHORTCODE.sub(replace, text)
+
+
+def _pandoc(args: list[str], source: Path, cwd: Path) -> str:
+    pandoc = pypandoc.get_pandoc_path()
+    env = dict(os.environ, LC_ALL="C.UTF-8")
+    result = subprocess.run([pandoc, str(source), *args], cwd=cwd, capture_output=True, text=True, env=env,
+                            check=False)
+    if result.returncode != 0:
+        raise RenderError(f"pandoc {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
+    if result.stderr.strip():
+        # citeproc reports missing citations as warnings; a report must not cite unknown sources.
+        warnings = [w for w in result.stderr.splitlines() if "Citeproc: citation" in w]
+        if warnings:
+            raise RenderError("unknown citations:\n" + "\n".join(warnings))
+    return result.stdout
+
+
+def _timestamp() -> int:
+    return int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+
+
+class PandocRenderer:
+    name = "pandoc"
+
+    def render(self, project: Path) -> Rendered:
+        out = project / OUTPUT_DIR
+        out.mkdir(parents=True, exist_ok=True)
+        variables = yaml.safe_load((project / "_variables.yml").read_text(encoding="utf-8")) or {}
+        report = (project / "index.qmd").read_text(encoding="utf-8")
+        markdown = out / "index.md"
+        markdown.write_text(substitute(report, variables, EmbedResolver(project, out)), encoding="utf-8")
+        markdown_typst = out / "index-typst.md"
+        markdown_typst.write_text(substitute(report, variables, EmbedResolver(project, out, numbered=False)),
+                                  encoding="utf-8")
+        bibliography = str((project / "references.json").resolve())
+        common = ["--from", "markdown", "--citeproc", "--bibliography", bibliography, "--standalone",
+                  "--metadata", "link-citations=true", "--metadata", "lang=en"]
+
+        html = out / "index.html"
+        css = (project / "assets" / "report.css").resolve()
+        _pandoc([*common, "--to", "html5", "--embed-resources", "--toc", "--toc-depth=2", "--section-divs",
+                 "--css", str(css), "--output", str(html)], markdown, out)
+
+        fonts = ", ".join(f'"{f.family}"' for f in FONT_FALLBACK)
+        typ = out / "index.typ"
+        header = out / "typst-header.typ"
+        header.write_text(TYPST_HEADER.format(fonts=fonts), encoding="utf-8")
+        page = out / "typst-page.yml"
+        page.write_text(yaml.safe_dump(TYPST_PAGE), encoding="utf-8")
+        _pandoc([*common, "--to", "typst", "--toc", "--metadata-file", str(page),
+                 "--include-in-header", str(header), "--output", str(typ)], markdown_typst, out)
+
+        plain = _pandoc([*common, "--to", "plain", "--wrap=none"], markdown, out)
+        missing = check_coverage(plain, project / "assets" / "fonts")
+        if missing:
+            raise RenderError("the PDF fonts have no glyph for: " + ", ".join(missing)
+                              + " (Typst would draw empty boxes); add a font that covers them")
+
+        import typst
+
+        pdf = out / "index.pdf"
+        try:
+            typst.compile(str(typ), output=str(pdf), root=str(project), font_paths=[str(project / "assets" / "fonts")],
+                          ignore_system_fonts=True, timestamp=_timestamp())
+        except Exception as exc:  # typst raises its own error type carrying the diagnostics
+            raise RenderError(f"typst failed: {exc}") from exc
+        return Rendered(html=html, pdf=pdf)
