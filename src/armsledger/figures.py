@@ -182,17 +182,16 @@ def _wordlist(text: str) -> list[str]:
 
 
 MAGNITUDES: dict[str, int] = {}
-for _word in _wordlist("thousand thousands thou k hiljada hiljade hiljadu hilj tisuca tisuce tisucu "
-              "tisoc tisoca tisocev tys tysiac tysiace tysiecy tausend mille"):
-    MAGNITUDES[_word] = 10**3
-for _word in _wordlist("million millions mil mill mn m mio mln milion miliona milioni milionu milijun "
-              "milijuna milijuni milijon milijona milijone milijonov milijoni miliony milionow "
-              "millionen millions milioni"):
-    MAGNITUDES[_word] = 10**6
-for _word in _wordlist("billion billions bn b bln mld mlrd milliard milliards milliarde milliarden "
-              "milijarda milijarde milijardi milijard miliard miliarda miliardy miliardow "
-              "miliardi"):
-    MAGNITUDES[_word] = 10**9
+for _power, _forms in {
+    3: "thousand thousands thou k hiljada hiljade hiljadu hilj tisuca tisuce tisucu tisoc tisoca "
+       "tisocev tys tysiac tysiace tysiecy tausend mille",
+    6: "million millions mil mill mn m mio mln milion miliona milioni milionu milijun milijuna "
+       "milijuni milijon milijona milijone milijonov milijoni miliony milionow millionen",
+    9: "billion billions bn b bln mld mlrd milliard milliards milliarde milliarden milijarda "
+       "milijarde milijardi milijard miliard miliarda miliardy miliardow miliardi",
+}.items():
+    for _word in _forms.split():
+        MAGNITUDES[_word] = 10**_power
 
 CURRENCY_WORDS: dict[str, str] = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "₪": "ILS"}
 for _code, _names in {
@@ -200,7 +199,7 @@ for _code, _names in {
            "dolary dolarach dollaro dollari dollar",
     "EUR": "eur euro euros eura evra evro evrov evrih eurow euri",
     "RSD": "rsd dinar dinara dinars dinari dinarjev",
-    "ILS": "ils nis shekel shekels sekel sekela sekela",
+    "ILS": "ils nis shekel shekels sekel sekela",
     "GBP": "gbp pound pounds",
     "PLN": "pln zl zloty zlotych zlote",
     "CHF": "chf franc francs",
@@ -385,23 +384,21 @@ def _months(spec: str) -> dict[str, int]:
 
 # One line per month; English (with abbreviations), Serbian/Bosnian/Croatian (Latin, with
 # genitives; Cyrillic is transliterated first), Croatian native names, Slovene, Polish,
-# German, French, Italian. Polish `listopad` (November) is handled separately below.
+# German, French, Italian. `listopad` is left out: see _AMBIGUOUS_MONTHS.
 MONTHS = _months("""
 january jan januar januara januaru januarja sijecanj sijecnja sijecnju styczen stycznia janner janvier gennaio
-february feb febr februar februara februaru februarja veljaca veljace veljaci luty lutego februar fevrier febbraio
+february feb febr februar februara februaru februarja veljaca veljace veljaci luty lutego fevrier febbraio
 march mar mart marta martu marec marca marcu ozujak ozujka ozujku marzec marca marz mars marzo
-april apr aprila aprilu aprila travanj travnja travnju kwiecien kwietnia avril aprile
+april apr aprila aprilu travanj travnja travnju kwiecien kwietnia avril aprile
 may maj maja maju svibanj svibnja svibnju mai maggio
 june jun juni juna junu junij junija lipanj lipnja lipnju czerwiec czerwca juin giugno
 july jul juli jula julu julij julija srpanj srpnja srpnju lipiec lipca juillet luglio
 august aug avgust avgusta avgustu augusta augustu kolovoz kolovoza kolovozu sierpien sierpnia aout agosto
 september sep sept septembar septembra septembru rujan rujna rujnu wrzesien wrzesnia septembre settembre
-october oct oktobar oktobra oktobru oktober listopada_hr pazdziernik pazdziernika oktober octobre ottobre
-november nov novembar novembra novembru studeni studenoga studenog listopada_pl novembre
+october oct oktobar oktobra oktobru oktober pazdziernik pazdziernika octobre ottobre
+november nov novembar novembra novembru studeni studenoga studenog novembre
 december dec decembar decembra decembru dezember prosinac prosinca prosincu grudzien grudnia decembre dicembre
 """)
-MONTHS.pop("listopada_hr")
-MONTHS.pop("listopada_pl")
 # Croatian `listopad` is October, Polish `listopad` November; the source's language decides.
 _AMBIGUOUS_MONTHS = {"listopad": {"hr": 10, "bs": 10, "pl": 11}, "listopada": {"hr": 10, "bs": 10, "pl": 11}}
 _MONTH_NAMES = [calendar.month_name[i] for i in range(13)]
@@ -433,7 +430,7 @@ _DURATION_UNITS = {
     **dict.fromkeys(_wordlist("month months mjesec mjeseca mjeseci mesec meseca meseci mesecev mesece "
                     "miesiac miesiace miesiecy monate monat mois mesi"), 1),
 }
-_HALF = ("and a half", "i po", "i pol", "in pol", "a half", "i pol")
+_HALF = ("and a half", "i po", "i pol", "in pol", "a half")
 _DURATION_FILLERS = frozenset(_wordlist("""
     over for within in the next following period of some about around approximately
     u narednih narednih tokom tijekom sljedecih sledecih v naslednjih w ciagu przez
@@ -733,6 +730,9 @@ def parse_figure(kind: str, text: str, language: str | None = None) -> Parsed:
     raise ValueError(f"no parser for kind {kind!r}")
 
 
-def figure_too_long(text: str, limit: int = 8) -> bool:
+FIGURE_MAX_WORDS = 8
+
+
+def figure_too_long(text: str, limit: int = FIGURE_MAX_WORDS) -> bool:
     """A figure is the printed value, a few tokens, never a sentence."""
     return len(text.split()) > limit

@@ -34,7 +34,6 @@ LABEL_COLUMNS = ("name", "aliases", "title", "designation", "label", "items", "d
 EXTRA_COUNTRIES = frozenset({"XKX"})
 NON_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
                         "-infinity"})
-FIGURE_MAX_WORDS = 8
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
 PATTERN_HINTS = {
     SLUG: "a lowercase slug (a-z, 0-9, single hyphens)",
@@ -49,6 +48,51 @@ TYPE_HINTS = {
     "year": "a year",
 }
 KIND_HINTS = {"money": "an amount", "date": "a date or duration", "count": "a count"}
+
+# Every rule name the validator reports, with what it checks. Names are stable: tests,
+# scripts and analysts grep for them.
+RULES = {
+    "missing-file": "datapackage.json or a table's CSV file does not exist",
+    "datapackage": "datapackage.json is not valid JSON or describes its resources wrongly",
+    "encoding": "a file is not UTF-8 (a BOM is accepted); gives the byte offset",
+    "empty-file": "a table file has zero bytes or no header row (header only is fine)",
+    "csv-syntax": "a file cannot be parsed as CSV at all",
+    "blank-row": "an empty row between data rows",
+    "ragged-row": "a row has more or fewer cells than the header",
+    "unknown-column": "a header names a column the schema does not have",
+    "missing-column": "a schema field has no column in the header",
+    "duplicate-header": "a column name appears twice in the header",
+    "type": "a value is not of the field's type (number, integer), or not finite",
+    "format": "a value is not in the field's format (e.g. URI)",
+    "enum": "a value is not one of the field's allowed values",
+    "required": "a required field is blank",
+    "pattern": "a value does not match the field's pattern (ids, codes)",
+    "minimum": "a number is below the field's minimum",
+    "maximum": "a number is above the field's maximum",
+    "constraint": "any other Frictionless field constraint",
+    "duplicate-id": "a primary-key value repeats within its table",
+    "foreign-key": "a reference (including |-separated id lists) matches no row",
+    "list-item": "a |-separated id list has an empty item or spaces around an item",
+    "schema": "any other problem Frictionless reports",
+    "shared-id": "a primary-key value is already used by another table",
+    "derived-cycle": "sources.derived_from loops back to itself",
+    "edtf": "a date field is not valid EDTF, ends before it starts, or has an empty end",
+    "amount-max": "amount_max without amount_kind=range, below amount, or missing for a range",
+    "currency-missing": "an amount without a currency",
+    "undisclosed-amount": "amount_kind=undisclosed with an amount",
+    "currency-code": "currency is not an ISO 4217 code",
+    "country-code": "country is not an ISO 3166-1 alpha-3 code (historic codes allowed)",
+    "certainty-note": "certainty_override without certainty_note",
+    "no-claim": "a record has no claim with stance supports",
+    "claim-record": "claims.record_id matches no record",
+    "claim-fields": "claims.fields names a column the record's table does not have",
+    "figure-fields": "a claim has a figure but no fields",
+    "figure-length": f"a claim's figure is longer than {figures.FIGURE_MAX_WORDS} words",
+    "figure-unparsed": "a figure cannot be read as the amount, date or count it is cited for",
+    "figure-agreement": "a record value agrees with none of the figures cited for it",
+    "archive-missing": "the archive folder or a source's archive file does not exist",
+    "archive-figure": "a claim's figure does not occur in its source's archived text",
+}
 
 
 # ---------------------------------------------------------------------------
@@ -102,7 +146,7 @@ class ValidationResult:
 
     data_dir: Path
     problems: list[Problem] = field(default_factory=list)
-    tables: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    tables: dict[str, list[Row]] = field(default_factory=dict)
     row_numbers: dict[str, list[int]] = field(default_factory=dict)
     archive: ArchiveStats | None = None
 
@@ -138,6 +182,13 @@ class ValidationResult:
 # ---------------------------------------------------------------------------
 # Tables
 
+class Row(dict):
+    """A row's cells by column name; a column the schema lacks reads as blank."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 @dataclass
 class Table:
     """One resource: its schema and the rows read from its CSV file."""
@@ -150,12 +201,13 @@ class Table:
     loaded: bool = False
     header: list[str] = field(default_factory=list)
     missing_columns: set[str] = field(default_factory=set)
-    rows: list[dict[str, str]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     row_numbers: list[int] = field(default_factory=list)
 
     @property
     def field_defs(self) -> dict[str, dict]:
-        return {f["name"]: f for f in self.schema.get("fields", []) if isinstance(f, dict)}
+        return {f["name"]: f for f in self.schema.get("fields", [])
+                if isinstance(f, dict) and isinstance(f.get("name"), str)}
 
     @property
     def primary_key(self) -> str | None:
@@ -173,7 +225,9 @@ class Table:
         """Single-field foreign keys: field → (table, field)."""
         refs = {}
         for fk in self.schema.get("foreignKeys", []) or []:
-            fields, ref = fk.get("fields"), fk.get("reference", {})
+            if not isinstance(fk, dict) or not isinstance(fk.get("reference"), dict):
+                continue
+            fields, ref = fk.get("fields"), fk["reference"]
             ref_fields = ref.get("fields")
             fields = [fields] if isinstance(fields, str) else fields
             ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
@@ -206,9 +260,6 @@ class _Validator:
     def at(self, table: Table, index: int, column: str | None, rule: str, message: str) -> None:
         self.add(table.path, table.row_numbers[index], column, rule, message)
 
-    def ref(self, table: Table, index: int) -> str:
-        return f"{display_path(table.path)}:{table.row_numbers[index]}"
-
     # -- loading -------------------------------------------------------------
 
     def load_datapackage(self) -> list[dict] | None:
@@ -235,12 +286,21 @@ class _Validator:
             self.add(path, None, None, "datapackage", "has no list of resources")
             return None
         good = []
+        names: set[str] = set()
         for number, resource in enumerate(resources, start=1):
             ok = (isinstance(resource, dict) and isinstance(resource.get("name"), str)
                   and isinstance(resource.get("path"), str)
                   and isinstance(resource.get("schema"), dict)
                   and isinstance(resource["schema"].get("fields"), list))
+            if ok and (Path(resource["path"]).is_absolute() or ".." in Path(resource["path"]).parts):
+                self.add(path, None, None, "datapackage",
+                         f'resource "{resource["name"]}" must name a file inside the data folder')
+                continue
+            if ok and resource["name"] in names:
+                self.add(path, None, None, "datapackage", f'resource name "{resource["name"]}" is used twice')
+                continue
             if ok:
+                names.add(resource["name"])
                 good.append(resource)
             else:
                 self.add(path, None, None, "datapackage",
@@ -291,7 +351,7 @@ class _Validator:
             if len(cells) != width:
                 self.add(table.path, row, None, "ragged-row",
                          f"has {len(cells)} cells but the header has {width}")
-            record = dict.fromkeys(table.fields, "")
+            record = Row.fromkeys(table.fields, "")
             for name, position in positions:
                 if position < len(cells):
                     record[name] = cells[position]
@@ -307,16 +367,27 @@ class _Validator:
     def check_schema(self) -> None:
         from frictionless import Dialect, Package, Resource, Schema, formats
 
+        valid: set[str] = set()
+        for table in self.tables.values():
+            if not table.loaded:
+                continue
+            try:
+                Schema.from_descriptor({**table.schema, "foreignKeys": []})
+            except Exception as exc:  # frictionless raises its own FrictionlessException
+                self.add(self.datapackage, None, None, "datapackage",
+                         f"schema of {table.name} is invalid: {str(exc).strip()}")
+                continue
+            valid.add(table.name)
         with tempfile.TemporaryDirectory(prefix="armsledger-validate-") as folder:
             resources = []
             for table in self.tables.values():
-                if not table.loaded:
+                if table.name not in valid:
                     continue
                 try:
-                    schema = Schema.from_descriptor(self.checkable_schema(table))
-                except Exception as exc:  # frictionless raises its own FrictionlessException
+                    schema = Schema.from_descriptor(self.checkable_schema(table, valid))
+                except Exception as exc:
                     self.add(self.datapackage, None, None, "datapackage",
-                             f"schema of {table.name} is invalid: {exc}")
+                             f"foreign keys of {table.name} are invalid: {str(exc).strip()}")
                     continue
                 # Frictionless reads a clean copy: UTF-8, one column per schema field, in
                 # schema order. Inline data would be deep-copied for every foreign-key lookup.
@@ -333,25 +404,32 @@ class _Validator:
             try:
                 report = Package(resources=resources, basepath=folder).validate(limit_errors=10**9)
             except Exception as exc:
-                self.add(self.datapackage, None, None, "schema", f"Frictionless could not check the tables: {exc}")
+                self.add(self.datapackage, None, None, "schema",
+                         f"Frictionless could not check the tables: {str(exc).strip()}")
                 return
         for task in report.tasks:
             table = self.tables[task.name]
             for error in task.errors:
                 self.translate(table, error)
 
-    def checkable_schema(self, table: Table) -> dict:
+    def checkable_schema(self, table: Table, valid: set[str]) -> dict:
         """The table's schema without foreign keys that would only repeat a missing-table or
         missing-column problem once per row."""
         descriptor = copy.deepcopy(table.schema)
         kept = []
         for fk in descriptor.get("foreignKeys", []) or []:
-            target = self.loaded(fk.get("reference", {}).get("resource") or table.name)
+            reference = fk.get("reference", {}) if isinstance(fk, dict) else {}
+            target_name = reference.get("resource") or table.name
+            if target_name not in self.tables:
+                self.add(self.datapackage, None, None, "datapackage",
+                         f'a foreign key of {table.name} refers to unknown resource "{target_name}"')
+                continue
+            target = self.tables[target_name]
             fields = fk.get("fields")
             fields = [fields] if isinstance(fields, str) else fields or []
-            ref_fields = fk.get("reference", {}).get("fields")
+            ref_fields = reference.get("fields")
             ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields or []
-            if (target is not None and not set(fields) & table.missing_columns
+            if (target_name in valid and not set(fields) & table.missing_columns
                     and not set(ref_fields) & target.missing_columns):
                 kept.append(fk)
         descriptor["foreignKeys"] = kept
@@ -361,7 +439,7 @@ class _Validator:
         row_number = getattr(error, "row_number", None)
         index = row_number - 2 if isinstance(row_number, int) else None
         if index is None or not 0 <= index < len(table.rows):
-            self.add(table.path, None, None, "schema", error.message)
+            self.add(table.path, None, None, "schema", error.message.strip())
             return
         kind = error.type
         if kind == "blank-row":
@@ -381,7 +459,7 @@ class _Validator:
         name = getattr(error, "field_name", None)
         if name is None or name in table.missing_columns:
             if name is None:
-                self.at(table, index, None, "schema", error.message)
+                self.at(table, index, None, "schema", error.message.strip())
             return
         cell = str(getattr(error, "cell", ""))
         definition = table.field_defs.get(name, {})
@@ -415,12 +493,14 @@ class _Validator:
             else:
                 self.at(table, index, name, "constraint", f'violates {constraint} {value}, got "{cell}"')
             return
-        self.at(table, index, name, "schema", error.message)
+        self.at(table, index, name, "schema", error.message.strip())
 
     def duplicate(self, table: Table, index: int, name: str) -> None:
         value = table.rows[index][name]
-        first = next((table.row_numbers[i] for i, row in enumerate(table.rows) if row[name] == value), None) \
-            if name != table.primary_key else self.first_row.get(table.name, {}).get(value)
+        if name == table.primary_key:
+            first = self.first_row.get(table.name, {}).get(value.strip())
+        else:
+            first = next((table.row_numbers[i] for i, row in enumerate(table.rows) if row[name] == value), None)
         where = f" (first at row {first})" if first is not None else ""
         self.at(table, index, name, "duplicate-id", f'duplicate id "{value}"{where}')
 
@@ -589,8 +669,8 @@ class _Validator:
 
     def check_evidence(self) -> None:
         claims = self.loaded("claims")
-        if claims is None:
-            return
+        if claims is None or not {"record_id", "stance"} <= set(claims.fields) - claims.missing_columns:
+            return  # without these columns every record would look unsupported
         records: dict[str, tuple[Table, int]] = {}
         for name in RECORD_TABLES:
             table = self.loaded(name)
@@ -598,8 +678,12 @@ class _Validator:
             if table is None or pk is None or pk in table.missing_columns:
                 continue
             for i, row in enumerate(table.rows):
-                records.setdefault(row[pk].strip(), (table, i))
-        all_loaded = all(self.loaded(name) is not None for name in RECORD_TABLES)
+                if row[pk].strip():
+                    records.setdefault(row[pk].strip(), (table, i))
+        all_loaded = all(
+            (t := self.loaded(name)) is not None and t.primary_key and t.primary_key not in t.missing_columns
+            for name in RECORD_TABLES
+        )
         by_record: dict[str, list[int]] = defaultdict(list)
         for c, claim in enumerate(claims.rows):
             record_id = claim["record_id"].strip()
@@ -607,10 +691,10 @@ class _Validator:
             listed = claim.get("fields", "")
             if figure.strip() and not listed.strip():
                 self.at(claims, c, "fields", "figure-fields", "a claim with a figure must name the fields it supports")
-            words = len(figure.split())
-            if words > FIGURE_MAX_WORDS:
+            if figures.figure_too_long(figure):
                 self.at(claims, c, "figure", "figure-length",
-                        f"{words} words; a figure is the value as printed, at most {FIGURE_MAX_WORDS} words")
+                        f"{len(figure.split())} words; a figure is the value as printed, "
+                        f"at most {figures.FIGURE_MAX_WORDS} words")
             if not record_id:
                 continue
             if record_id not in records:
@@ -682,6 +766,7 @@ class _Validator:
         if kind in ("money", "count") and value and figures.as_decimal(value) is None:
             return  # reported as a type problem
         readings = []
+        agreed = False
         for c in claim_rows:
             claim = claims.rows[c]
             figure = claim["figure"].strip()
@@ -702,10 +787,9 @@ class _Validator:
                 agrees = figures.date_agrees(parsed, value)
             else:
                 agrees = figures.count_agrees(parsed, value)
-            if agrees:
-                return
+            agreed = agreed or agrees
             readings.append(f'claim {claim["claim_id"]}: "{figure}" = {parsed.describe()}')
-        if not readings:
+        if agreed or not readings:
             return
         shown = _money_text(row, name) if kind == "money" else value
         if not value:

@@ -1,0 +1,61 @@
+"""Which files make up a ledger, their content fingerprint, and validation cached by that fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+# Modules whose rules decide validity; a change to them invalidates earlier validation stamps.
+VALIDATION_CODE = ("validate.py", "figures.py", "csvio.py", "dates.py")
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    """datapackage.json and every table file it names."""
+    schema = json.loads((Path(data_dir) / "datapackage.json").read_text(encoding="utf-8"))
+    return [Path(data_dir) / "datapackage.json", *(Path(data_dir) / r["path"] for r in schema["resources"])]
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Content hash of the data files and of the code that validates them."""
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in [*data_files(data_dir), *(here / m for m in VALIDATION_CODE)]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes() if path.exists() else b"<missing>")
+    return digest.hexdigest()
+
+
+def _stamp_dir() -> Path:
+    base = os.environ.get("ARMSLEDGER_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "armsledger")
+    return Path(base) / "validated"
+
+
+class InvalidData(ValueError):
+    """The ledger does not validate; `problems` holds the validator's lines."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} data problem(s):\n" + "\n".join(problems))
+        self.problems = problems
+
+
+def ensure_valid(data_dir: Path) -> None:
+    """Validate once per content: a passing run leaves a stamp named by the fingerprint, so the
+    five notebooks of three editions do not validate the same files fifteen times."""
+    data_dir = Path(data_dir)
+    try:
+        stamp = _stamp_dir() / fingerprint(data_dir)
+    except (OSError, ValueError, KeyError):
+        stamp = None  # unreadable package: let the validator say what is wrong
+    if stamp is not None and stamp.exists():
+        return
+    from armsledger.validate import validate
+
+    result = validate(data_dir)
+    if not result.ok:
+        raise InvalidData([str(p) for p in result.problems])
+    if stamp is not None:
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.touch()

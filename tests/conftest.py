@@ -1,0 +1,55 @@
+"""Shared pytest fixtures: build a ledger folder from tests/fixtures/mini plus an overlay."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def make_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Return a function that writes `mini` overlaid with fixtures/<overlay> to tmp_path/data.
+
+    An overlay holds only the files that differ from `mini`; its `_remove.txt` lists files
+    to delete. The working directory becomes tmp_path, so problems print as `data/...`.
+    """
+    monkeypatch.chdir(tmp_path)
+
+    def build(overlay: str | None = None) -> Path:
+        data = tmp_path / "data"
+        if data.exists():
+            shutil.rmtree(data)
+        shutil.copytree(FIXTURES / "mini", data)
+        if overlay:
+            for path in (FIXTURES / overlay).iterdir():
+                if path.name == "_remove.txt":
+                    for name in path.read_text(encoding="utf-8").split():
+                        (data / name).unlink()
+                else:
+                    shutil.copyfile(path, data / path.name)
+        return data
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory):
+    """Two editions built once per session from a copy of the real data, with the built-in renderer.
+
+    Returns the BuildConfig; its build_dir and public_dir hold the results.
+    """
+    from armsledger import paths
+    from armsledger.build import BuildConfig, run
+
+    root = tmp_path_factory.mktemp("site")
+    shutil.copytree(paths.DATA, root / "data")
+    shutil.copytree(paths.EDITIONS, root / "editions")
+    config = BuildConfig(editions=["default", "usd-confirmed"], renderer="pandoc", jobs=2,
+                         data_dir=root / "data", public_dir=root / "public", build_dir=root / "build",
+                         editions_dir=root / "editions")
+    assert run(config) == 0
+    return config
