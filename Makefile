@@ -32,7 +32,7 @@ check: $(STAMP) ## lint code, check notebooks are stripped, validate data with t
 	$(BIN)/nbstripout --verify notebooks/*.ipynb
 	$(BIN)/armsledger datadict --check
 	@if [ -d $(ARCHIVE) ]; then $(BIN)/armsledger validate --archive $(ARCHIVE); else $(BIN)/armsledger validate; fi
-	$(BIN)/zizmor --offline --min-severity medium .github/workflows/report.yml
+	$(BIN)/zizmor --offline --min-severity medium --config .github/zizmor.yml .github/workflows/report.yml
 
 bench: $(STAMP) ## measure cold, no-op and one-table builds and a 30,000-record ledger (figures, not pass/fail)
 	$(BIN)/python benchmarks/bench.py

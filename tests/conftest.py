@@ -53,3 +53,18 @@ def site(tmp_path_factory: pytest.TempPathFactory):
                          editions_dir=root / "editions")
     assert run(config) == 0
     return config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Validation stamps (armsledger.ledger.ensure_valid) go to a per-session folder, never ~/.cache;
+    notebook subprocesses inherit it through the environment."""
+    import os
+
+    previous = os.environ.get("ARMSLEDGER_CACHE")
+    os.environ["ARMSLEDGER_CACHE"] = str(tmp_path_factory.mktemp("armsledger-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("ARMSLEDGER_CACHE", None)
+    else:
+        os.environ["ARMSLEDGER_CACHE"] = previous

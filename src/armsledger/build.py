@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from armsledger import paths
+from armsledger.vocabulary import ALWAYS_READ, NOTEBOOK_NAMES, NOTEBOOK_TABLES
 
-NOTEBOOK_NAMES = ("01-ledger", "02-timeline", "03-values", "04-reconciliation", "05-surveillance")
-ALWAYS_READ = ("sources", "entities", "claims", "categories")
 PACKAGE = Path(__file__).parent
 # Code every notebook runs; editing it re-executes them. The renderer's own code only re-renders.
 ANALYSIS_CODE_EXCLUDE = {"build.py", "cli.py", "execute.py", "datadict.py", "references.py"}
@@ -52,8 +51,6 @@ def _table_file(cfg: BuildConfig, table: str) -> Path:
 
 
 def _notebook_inputs(cfg: BuildConfig, name: str) -> list[Path]:
-    from armsledger.notebook import NOTEBOOK_TABLES
-
     tables = (*ALWAYS_READ, *NOTEBOOK_TABLES[name])
     return [cfg.notebooks_dir / f"{name}.ipynb", cfg.data_dir / "datapackage.json",
             *(_table_file(cfg, t) for t in tables), *_analysis_code()]
@@ -79,7 +76,7 @@ def _execute_action(cfg: BuildConfig, edition: str, name: str, params: dict):
 
 def _edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str, str]:
     from armsledger.dates import period_label
-    from armsledger.ledger import fingerprint
+    from armsledger.datastate import fingerprint
     from armsledger.tables import escape
 
     params = edition.params
@@ -101,7 +98,7 @@ def _edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[st
 
 
 def _data_package_zip(cfg: BuildConfig, target: Path) -> None:
-    from armsledger.ledger import data_files
+    from armsledger.datastate import data_files
 
     extras = [cfg.data_dir / "README.md", cfg.data_dir / "LICENSE.md"]
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -276,7 +273,7 @@ def _config_changed(value):
 
 
 def _data_inputs(cfg: BuildConfig) -> list[Path]:
-    from armsledger.ledger import data_files
+    from armsledger.datastate import data_files
 
     extras = [cfg.data_dir / "README.md", cfg.data_dir / "LICENSE.md"]
     return [*data_files(cfg.data_dir), *(p for p in extras if p.exists())]
@@ -327,6 +324,10 @@ def _reporter_class():
             self.skipped = 0
             self.ran = 0
 
+        def write(self, text):
+            # The current sys.stdout, not the stream doit captured when it started.
+            print(text, end="", flush=True)
+
         def execute_task(self, task):
             self.ran += 1
             title = task.title() if task.actions else ""
@@ -368,15 +369,32 @@ def _failure_summary(exception) -> list[str]:
 
 def validate_step(cfg: BuildConfig) -> list[str]:
     """Validation before any task runs: problems, or [] when the data are valid (cached by content)."""
-    from armsledger.ledger import LedgerError, ensure_valid
+    from armsledger.datastate import InvalidData, ensure_valid
 
     try:
         ensure_valid(cfg.data_dir)
-    except LedgerError as error:
+    except InvalidData as error:
         return error.problems
     except FileNotFoundError as error:
         return [f"{error.filename}: missing-file: no such file"]
     return []
+
+
+def stale(cfg: BuildConfig, renderer_name: str = "pandoc") -> list[str]:
+    """Names of the steps a build would run now (doit's status check; nothing is executed).
+
+    A step whose inputs are unchanged but which depends on a stale step is listed only when
+    its own inputs changed: the list says where a change enters the DAG.
+    """
+    import contextlib
+    import io
+
+    from doit.doit_cmd import DoitMain
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        DoitMain(_Loader(cfg, renderer_name)).run(["list", "--all", "--status"])
+    return [line.split()[1] for line in buffer.getvalue().splitlines() if line.startswith("R ")]
 
 
 def run(cfg: BuildConfig) -> int:

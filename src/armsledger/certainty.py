@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-TIERS = ("confirmed", "probable", "possible")  # strongest first
-DISPUTED = "disputed"
+from armsledger.vocabulary import CERTAINTY_TIERS as TIERS
+from armsledger.vocabulary import DISPUTED  # noqa: F401  (re-exported for callers)
 PRIMARY_SOURCE_TYPES = frozenset({"official", "company"})
 OPPOSING_STANCES = frozenset({"contradicts", "denies"})
 _RELIABILITY_ORDER = "ABCDEF"
+RESULT_COLUMNS = ["record_id", "certainty", "evidence_certainty", "certainty_reason", "best_grade",
+                  "independent_sources", "supporting_claims", "opposing_claims"]
 
 
 def admiralty_grade(reliability: str, credibility: int) -> str:
@@ -104,7 +106,7 @@ def record_certainty(claims: pd.DataFrame, sources: pd.DataFrame, records: pd.Da
             "supporting_claims": len(supporting),
             "opposing_claims": len(opposing),
         })
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 
 def passes(certainty: str, evidence_certainty: str, min_certainty: str, include_disputed: bool) -> bool:

@@ -88,6 +88,15 @@ def _label_extent(ax, fig, text: str, size: float) -> float:
     return width
 
 
+def empty_chart(message: str) -> plt.Figure:
+    """A small figure that says why there is nothing to draw, so every label still has an output."""
+    apply_style()
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.8))
+    ax.axis("off")
+    ax.text(0.5, 0.5, message, ha="center", va="center", color=MUTED, fontsize=8)
+    return fig
+
+
 def _separate_labels(fig: plt.Figure, labels: list) -> None:
     """Nudge annotations apart vertically (in points) until no two overlap; order is kept by height."""
     if len(labels) < 2:
@@ -271,6 +280,8 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
     count_rows = recon[recon["scope"] == "military_flights"].reset_index(drop=True)
     panels = [(money_rows, f"{symbol} million", True), (count_rows, "flights", False)]
     panels = [p for p in panels if not p[0].empty]
+    if not panels:
+        return empty_chart("No published total passes this edition's filters.")
     heights = [max(len(p[0]), 1) * 0.42 + 0.6 for p in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH_IN, sum(heights) + 0.3),
                              gridspec_kw={"height_ratios": heights}, squeeze=False)

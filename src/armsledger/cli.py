@@ -46,7 +46,23 @@ def _cmd_build(args: argparse.Namespace) -> int:
         return 2
     config = BuildConfig(editions=editions, renderer=args.renderer, jobs=args.jobs, data_dir=Path(args.data).resolve(),
                          public_dir=Path(args.public).resolve(), build_dir=Path(args.build).resolve())
+    if args.dry_run:
+        from armsledger.build import stale
+
+        steps = stale(config)
+        print("\n".join(steps) if steps else "nothing to do: every step is up to date")
+        return 0
     return run(config)
+
+
+def _cmd_check_published(args: argparse.Namespace) -> int:
+    from armsledger.published import check_public
+
+    problems = check_public(Path(args.public), paths.REPORT / "index.qmd")
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) in {args.public}")
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,7 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--public", default=str(paths.PUBLIC), help="where editions are published (default: public/)")
     build.add_argument("--build", default=str(paths.BUILD),
                        help="working folder for executed notebooks and renders (default: build/)")
+    build.add_argument("--dry-run", action="store_true", help="list the steps whose inputs changed; run nothing")
     build.set_defaults(func=_cmd_build)
+
+    check = sub.add_parser("check-published", help="check published editions: PDF pages, figures and fonts; "
+                           "the HTML in headless Chromium")
+    check.add_argument("--public", default=str(paths.PUBLIC), help="folder of published editions")
+    check.set_defaults(func=_cmd_check_published)
     return parser
 
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import edtf
-import pandas as pd
 
 Precision = str  # "day" | "month" | "year" | "interval" | "set"
 
@@ -78,7 +77,9 @@ def _precision(obj: object) -> Precision:
 def _flags(obj: object) -> tuple[bool, bool]:
     approximate = bool(getattr(obj, "is_approximate", False) or getattr(obj, "_is_approximate", False))
     uncertain = bool(getattr(obj, "is_uncertain", False) or getattr(obj, "_is_uncertain", False))
-    return approximate, uncertain
+    # `%` (uncertain and approximate) sets neither flag above in edtf, only its own.
+    both = bool(getattr(obj, "is_uncertain_and_approximate", False))
+    return approximate or both, uncertain or both
 
 
 @lru_cache(maxsize=4096)
@@ -107,6 +108,13 @@ def parse_edtf(text: str) -> DateRange:
         raise EDTFError(f"{text!r} has an impossible date") from exc
     if earliest is not None and latest is not None and earliest > latest:
         raise EDTFError(f"{text!r} ends before it starts")
+    if precision in ("day", "month") and earliest is not None and latest is not None:
+        # Unspecified digits (2024-XX, 2024-03-XX) widen the bounds; edtf still reports the
+        # written precision, so take it from the bounds instead.
+        if (earliest.year, earliest.month) != (latest.year, latest.month):
+            precision = "year"
+        elif precision == "day" and earliest != latest:
+            precision = "month"
     return DateRange(text, earliest, latest, precision, approximate, uncertain, members)
 
 
@@ -118,8 +126,11 @@ def is_valid_edtf(text: str) -> bool:
     return True
 
 
-def date_columns(values: pd.Series, prefix: str = "") -> pd.DataFrame:
-    """Derive `earliest`, `latest` (Timestamps, NaT when open or blank) and `precision` columns."""
+def date_columns(values, prefix: str = ""):
+    """Derive `earliest`, `latest` (Timestamps, NaT when open or blank) and `precision` columns
+    from a Series of EDTF strings."""
+    import pandas as pd  # imported here so that parsing dates alone stays light
+
     rows = []
     for value in values:
         if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":

@@ -10,15 +10,34 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
 import papermill
 from papermill.exceptions import PapermillExecutionError
 
 
+def _cell_number(notebook: Path, error: PapermillExecutionError) -> str:
+    """Where the failing cell sits in `notebook` as written ("cell 6 of 9", counting from 1).
+
+    papermill's `cell_index` counts the parameters cell it injects, and the kept copy has two
+    more cells (its error banner and anchor), so neither matches the notebook a reader opens.
+    """
+    wanted = (error.source or "").strip()
+    try:
+        cells = nbformat.read(notebook, as_version=4).cells
+    except Exception:  # unreadable source: fall back to papermill's count
+        cells = []
+    position = next((i for i, c in enumerate(cells) if c.source.strip() == wanted), None)
+    if position is None:
+        return f"cell {error.cell_index} of the executed notebook"
+    return f"cell {position + 1} of {len(cells)}"
+
+
 def failure_message(notebook: Path, output: Path, error: PapermillExecutionError) -> str:
     source = (error.source or "").strip().splitlines()
-    label = next((line[3:].strip() for line in source if line.startswith("#| label:")), "")
+    label = next((line.split(":", 1)[1].strip() for line in source if line.startswith("#| label:")), "")
     first = next((line for line in source if line and not line.startswith("#|")), "")
-    where = f"cell {error.cell_index}" + (f" ({label})" if label else "") + (f": {first}" if first else "")
+    where = (_cell_number(notebook, error) + (f" ({label})" if label else "")
+             + (f", In [{error.exec_count}]" if error.exec_count else "") + (f": {first}" if first else ""))
     return (f"notebook {notebook.name} failed in {where}\n"
             f"  {error.ename}: {error.evalue}\n"
             f"  the executed notebook with the traceback is kept at {output}")

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,31 +11,17 @@ import pandas as pd
 
 from armsledger import certainty as cert
 from armsledger import money
+from armsledger.datastate import InvalidData, data_files, ensure_valid, fingerprint  # noqa: F401
 from armsledger.dates import date_columns, parse_edtf
+from armsledger.vocabulary import RECORD_TABLES
 
-# Record tables (the things claims support), their id column and the date that places them in time.
-RECORD_TABLES: dict[str, tuple[str, str]] = {
-    "contracts": ("contract_id", "signed"),
-    "contract_lines": ("line_id", "delivery"),
-    "transfers": ("transfer_id", "date"),
-    "flights": ("flight_id", "date"),
-    "events": ("event_id", "date"),
-    "aggregates": ("aggregate_id", "period"),
-}
 OTHER_TABLES = ("sources", "entities", "claims", "categories")
 ALL_TABLES = (*OTHER_TABLES, *RECORD_TABLES)
-# Modules whose rules decide validity; a change to them invalidates earlier validation stamps.
-VALIDATION_CODE = ("validate.py", "figures.py", "csvio.py", "dates.py")
 # Contracts often lack a signing date; fall back in this order.
 CONTRACT_DATE_FALLBACK = ("signed", "announced", "delivery")
 
 
-class LedgerError(ValueError):
-    """The ledger does not validate; `problems` holds the validator's lines."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} data problem(s):\n" + "\n".join(problems))
-        self.problems = problems
+LedgerError = InvalidData  # the name notebooks and analysts see when loading invalid data
 
 
 def _schema(data_dir: Path) -> dict:
@@ -117,7 +101,7 @@ class Ledger:
             cert.passes(c, e, min_certainty, include_disputed)
             for c, e in zip(recs["certainty"], recs["evidence_certainty"], strict=True)
         ]
-        recs = recs[keep]
+        recs = recs[pd.Series(keep, index=recs.index, dtype=bool)]  # a bare [] would select no columns
         if period_start:
             start = pd.Timestamp(parse_edtf(period_start).earliest)
             recs = recs[recs["latest"].isna() | (recs["latest"] >= start)]
@@ -179,7 +163,8 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
         claims = claims[claims["published_latest"] <= pd.Timestamp(as_of)]
     records = _record_frame(tables)
     visible = _visible_from(claims)
-    records["visible_from"] = records["record_id"].map(visible)
+    # Through a dict and to_datetime, so that no visible record at all still gives a datetime column.
+    records["visible_from"] = pd.to_datetime(records["record_id"].map(visible.to_dict()))
     if as_of is not None:
         records = records[records["visible_from"].notna()]
     records = records.reset_index(drop=True)
@@ -196,48 +181,6 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     records["source_ids"] = records["record_id"].map(sources_by_record)
     records["source_ids"] = records["source_ids"].apply(lambda v: v if isinstance(v, list) else [])
     return Ledger(tables=tables, records=records, claims=claims, data_dir=data_dir, as_of=as_of)
-
-
-def data_files(data_dir: Path) -> list[Path]:
-    """datapackage.json and every table file it names."""
-    schema = _schema(data_dir)
-    return [data_dir / "datapackage.json", *(data_dir / r["path"] for r in schema["resources"])]
-
-
-def fingerprint(data_dir: Path) -> str:
-    """Content hash of the data files and of the code that validates them."""
-    here = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in [*data_files(data_dir), *(here / m for m in VALIDATION_CODE)]:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes() if path.exists() else b"<missing>")
-    return digest.hexdigest()
-
-
-def _stamp_dir() -> Path:
-    base = os.environ.get("ARMSLEDGER_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "armsledger")
-    return Path(base) / "validated"
-
-
-def ensure_valid(data_dir: Path) -> None:
-    """Validate once per content: a passing run leaves a stamp named by the fingerprint, so the
-    five notebooks of three editions do not validate the same files fifteen times."""
-    data_dir = Path(data_dir)
-    try:
-        stamp = _stamp_dir() / fingerprint(data_dir)
-    except (OSError, ValueError, KeyError):
-        stamp = None  # unreadable package: let the validator say what is wrong
-    if stamp is not None and stamp.exists():
-        return
-    from armsledger.validate import validate
-
-    result = validate(data_dir)
-    if not result.ok:
-        raise LedgerError([str(p) for p in result.problems])
-    if stamp is not None:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
 
 
 def load(data_dir: Path | str, as_of: str | dt.date | None = None, check: bool = True,

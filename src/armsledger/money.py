@@ -18,8 +18,8 @@ import pandas as pd
 from currency_converter import CurrencyConverter, RateNotFoundError
 
 from armsledger.dates import DateRange, parse_edtf
+from armsledger.vocabulary import CURRENCIES  # noqa: F401  (re-exported for callers)
 
-CURRENCIES = ("EUR", "USD")
 # How far back a day-precision date may fall back to find a published rate (weekends, holidays).
 _MAX_FALLBACK_DAYS = 7
 

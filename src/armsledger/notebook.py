@@ -9,21 +9,9 @@ import pandas as pd
 from IPython.display import Image, Markdown, display
 
 from armsledger import charts
-from armsledger.ledger import RECORD_TABLES, Ledger, load
+from armsledger.ledger import Ledger, load
 from armsledger.params import Params
-
-
-RECORD_TABLES_ALL = tuple(RECORD_TABLES)
-# The record tables each notebook reads. The build re-executes a notebook only when one of these
-# (or sources, entities, claims, categories, which every notebook reads) changes; open_ledger
-# loads nothing else, so a notebook cannot silently depend on a table missing from its list.
-NOTEBOOK_TABLES: dict[str, tuple[str, ...]] = {
-    "01-ledger": RECORD_TABLES_ALL,
-    "02-timeline": ("contracts", "transfers", "flights", "events"),
-    "03-values": ("contracts", "transfers", "aggregates"),
-    "04-reconciliation": RECORD_TABLES_ALL,  # contradictions may concern a record of any table
-    "05-surveillance": ("contracts", "events"),
-}
+from armsledger.vocabulary import NOTEBOOK_TABLES
 
 
 def open_ledger(params: Params, notebook: str, within_period: bool = False) -> Ledger:

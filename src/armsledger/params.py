@@ -8,9 +8,9 @@ from pathlib import Path
 import yaml
 
 from armsledger import paths
-from armsledger.certainty import TIERS
 from armsledger.dates import parse_edtf
-from armsledger.money import CURRENCIES
+from armsledger.vocabulary import CERTAINTY_TIERS as TIERS
+from armsledger.vocabulary import CURRENCIES
 
 
 @dataclass(frozen=True)

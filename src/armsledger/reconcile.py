@@ -8,10 +8,16 @@ import pandas as pd
 
 from armsledger import money
 from armsledger.dates import DateRange, parse_edtf
-from armsledger.ledger import Ledger, entity_lineage
+from armsledger.ledger import Ledger
 from armsledger.values import customs_or_undisclosed, flows_between
 
 OPPOSING = ("contradicts", "denies")
+RECONCILIATION_COLUMNS = [
+    "aggregate_id", "scope", "period", "exporter_id", "importer_id", "unit", "published", "published_kind",
+    "rows", "rows_undisclosed", "rows_sum", "rows_low", "rows_high", "gap", "tolerance", "status",
+    "months_without_rows", "record_ids", "partly_overlapping", "display_rate", "published_display",
+    "rows_sum_display", "gap_display",
+]
 
 
 def rounding_half_unit(amount: float, amount_kind: str) -> float:
@@ -89,7 +95,6 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     total's period rate.
     """
     aggregates = ledger.table("aggregates")
-    lineage = entity_lineage(ledger.tables["entities"])
     flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
                                             left_on="flight_id", right_on="record_id")
     rows = []
@@ -149,8 +154,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             "rows_sum_display": rows_point * rate if agg.scope != "military_flights" else rows_point,
             "gap_display": gap * rate if agg.scope != "military_flights" else gap,
         })
-    frame = pd.DataFrame(rows)
-    return frame
+    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
 
 
 def contradictions(ledger: Ledger) -> pd.DataFrame:

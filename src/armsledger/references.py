@@ -44,7 +44,8 @@ def csl_items(sources: pd.DataFrame) -> list[dict]:
             # The outlet stands in as author, so citations read "(Citizen Lab 2020)" rather than
             # repeating long headlines; most sources name no author we could cite.
             "author": [{"literal": row.publisher}],
-            "title": row.title,
+            # nocase: citeproc must not re-case a title ("srbija lani za 30-krat…" stays as published).
+            "title": f'<span class="nocase">{row.title}</span>',
             "publisher": row.publisher,
             "language": row.language,
         }

@@ -10,8 +10,9 @@ import pandas as pd
 from armsledger.money import format_money
 
 # Pandoc Markdown gives meaning to these characters (raw HTML, emphasis, citations, links,
-# table pipes, math, shortcodes); a backslash makes each one literal text.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|@$~^&=])")
+# table pipes, math, shortcodes, smart quotes); a backslash makes each one literal text, so a
+# value from the data prints exactly as it was written.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|@$~^&='\"])")
 
 
 def escape(text: object) -> str:

@@ -29,7 +29,8 @@ def flows_between(ledger: Ledger, exporter: str, importer: str) -> pd.DataFrame:
     derived = ledger.records.drop(columns=["amount", "amount_max", "amount_kind", "currency", "value_date",
                                            "value_basis", "count", "count_kind", "note", "date",
                                            "certainty_override", "certainty_note"])
-    return transfers[mask].merge(derived, left_on="transfer_id", right_on="record_id", how="left")
+    selected = transfers[pd.Series(mask, index=transfers.index, dtype=bool)]  # a bare [] would select no columns
+    return selected.merge(derived, left_on="transfer_id", right_on="record_id", how="left")
 
 
 def customs_or_undisclosed(flows: pd.DataFrame) -> pd.DataFrame:
@@ -138,7 +139,9 @@ def contract_values(ledger: Ledger, currency: str) -> pd.DataFrame:
             "certainty": rec["certainty"],
             "source_ids": rec["source_ids"],
         })
-    return pd.DataFrame(rows)
+    columns = ["record_id", "title", "supplier", "recipient", "domain", "status", "signed", "delivery", "reported",
+               "value", "low", "high", "fx_rate", "fx_date", "certainty", "source_ids"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def delivery_schedule(contracts: pd.DataFrame) -> pd.DataFrame:
@@ -194,7 +197,10 @@ def published_totals(ledger: Ledger, currency: str, exporter: str = "serbia", im
             "label": f"{period_label(agg.period)}: {shown}",
         })
     columns = ["aggregate_id", "period", "earliest", "latest", "published", "reported", "label"]
-    return pd.DataFrame(rows, columns=columns).sort_values(["latest", "aggregate_id"]).reset_index(drop=True)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["earliest"] = pd.to_datetime(frame["earliest"])
+    frame["latest"] = pd.to_datetime(frame["latest"])
+    return frame.sort_values(["latest", "aggregate_id"]).reset_index(drop=True)
 
 
 def year_to_date(totals: pd.DataFrame) -> pd.DataFrame:

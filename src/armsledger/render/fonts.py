@@ -25,6 +25,11 @@ FONT_FALLBACK = (
 )
 
 
+# Inline code (`as_of`) is set in this font; Typst falls back to FONT_FALLBACK for anything it lacks.
+CODE_FONT = Font("DejaVu Sans Mono", "DejaVuSansMono.ttf")
+ALL_FONTS = (*FONT_FALLBACK, CODE_FONT)
+
+
 @lru_cache(maxsize=16)
 def _cmap(path: str) -> frozenset[int]:
     return frozenset(TTFont(path, lazy=True).getBestCmap())
@@ -33,7 +38,7 @@ def _cmap(path: str) -> frozenset[int]:
 def check_coverage(text: str, font_dir: Path) -> list[str]:
     """Characters of `text` that no font of the fallback list can draw, as 'U+XXXX NAME (c)'."""
     covered: set[int] = set()
-    for font in FONT_FALLBACK:
+    for font in FONT_FALLBACK:  # inline code falls back along the same list
         covered |= _cmap(str(font_dir / font.file))
     missing = sorted({ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C"
                       and ord(ch) not in covered})

@@ -19,7 +19,7 @@ import pypandoc
 import yaml
 
 from armsledger.render import Rendered, RenderError
-from armsledger.render.fonts import FONT_FALLBACK, check_coverage
+from armsledger.render.fonts import CODE_FONT, FONT_FALLBACK, check_coverage
 from armsledger.render.project import OUTPUT_DIR, SHORTCODE
 
 # Page settings go through Pandoc's Typst template (its conf() sets the page itself).
@@ -27,6 +27,7 @@ TYPST_PAGE = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize
               "page-numbering": "1", "toc-depth": 2}
 TYPST_HEADER = """
 #set text(font: ({fonts}), lang: "en")
+#show raw: set text(font: ("{code_font}", {fonts}))
 #set par(justify: false)
 #show table: set text(size: 7.5pt)
 #show table.cell: set par(justify: false)
@@ -175,7 +176,7 @@ class PandocRenderer:
         fonts = ", ".join(f'"{f.family}"' for f in FONT_FALLBACK)
         typ = out / "index.typ"
         header = out / "typst-header.typ"
-        header.write_text(TYPST_HEADER.format(fonts=fonts), encoding="utf-8")
+        header.write_text(TYPST_HEADER.format(fonts=fonts, code_font=CODE_FONT.family), encoding="utf-8")
         page = out / "typst-page.yml"
         page.write_text(yaml.safe_dump(TYPST_PAGE), encoding="utf-8")
         _pandoc([*common, "--to", "typst", "--toc", "--metadata-file", str(page),

@@ -1,0 +1,96 @@
+"""Checks on a published edition as a reader gets it: the PDF (pypdf) and the HTML in Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from armsledger.render.fonts import ALL_FONTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+PHONE_WIDTH = 390
+
+
+def expected_figures(report_source: Path) -> int:
+    """How many figures the report embeds (fig- labels in index.qmd)."""
+    return len(re.findall(r"\{\{< embed \S+#fig-", report_source.read_text(encoding="utf-8")))
+
+
+def pdf_problems(pdf: Path, figures: int) -> list[str]:
+    """A4 pages, every figure drawn, only the bundled (coverage-checked) fonts, no replacement glyphs."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    problems = []
+    if len(reader.pages) < 2:
+        problems.append(f"{pdf}: only {len(reader.pages)} page(s)")
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    if abs(width - 595.3) > 1 or abs(height - 841.9) > 1:
+        problems.append(f"{pdf}: page size {width:.0f}×{height:.0f} pt is not A4")
+    images = sum(len(page.images) for page in reader.pages)
+    if images < figures:
+        problems.append(f"{pdf}: {images} image(s), the report embeds {figures} figure(s)")
+    allowed = {f.file.removesuffix(".ttf") for f in ALL_FONTS}
+    allowed |= {name.replace("-Regular", "") + suffix for name in list(allowed)
+                for suffix in ("-Bold", "-Italic", "-BoldItalic")}
+    used = set()
+    for page in reader.pages:
+        fonts = page.get("/Resources", {}).get("/Font", {}) or {}
+        used |= {str(font.get_object()["/BaseFont"]).split("+")[-1] for font in fonts.values()}
+    foreign = sorted(used - allowed)
+    if foreign:
+        problems.append(f"{pdf}: fonts outside the checked set: {', '.join(foreign)}")
+    text = "".join(page.extract_text() or "" for page in reader.pages)
+    if "\ufffd" in text:
+        problems.append(f"{pdf}: text contains U+FFFD replacement characters")
+    return problems
+
+
+def html_problems(html: Path, browser, figures: int) -> list[str]:
+    """Open in Chromium (a Playwright browser): no console or page errors, every figure loaded and
+    described, no sideways scrolling of the page on a phone."""
+    problems = []
+    for width in (1280, PHONE_WIDTH):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.goto(html.resolve().as_uri())
+        page.wait_for_load_state("load")
+        problems += [f"{html} ({width}px): console error: {e}" for e in errors]
+        if width == 1280:
+            images = page.evaluate("Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])")
+            if len(images) != figures:
+                problems.append(f"{html}: {len(images)} image(s) shown, the report embeds {figures}")
+            problems += [f"{html}: figure {n + 1} did not load" for n, (ok, _) in enumerate(images) if not ok]
+            problems += [f"{html}: figure {n + 1} has no alt text" for n, (_, alt) in enumerate(images)
+                         if not alt.strip()]
+        else:
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                problems.append(f"{html}: the page scrolls sideways on a {width}px phone ({scroll}px wide)")
+        page.close()
+    return problems
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
+def check_public(public: Path, report_source: Path) -> list[str]:
+    """Every edition under `public`: its PDF and its HTML in the browser."""
+    from playwright.sync_api import sync_playwright
+
+    figures = expected_figures(report_source)
+    editions = sorted(p for p in public.iterdir() if p.is_dir() and not p.name.startswith("."))
+    problems = [] if editions else [f"{public}: no published edition"]
+    for edition in editions:
+        problems += pdf_problems(edition / "report.pdf", figures)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        for edition in editions:
+            problems += html_problems(edition / "index.html", browser, figures)
+        browser.close()
+    return problems

@@ -1,0 +1,99 @@
+"""Project hygiene: pinned dependencies in sync, generated files fresh, notebooks thin and stripped."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import tomllib
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from armsledger import datadict, paths
+from armsledger.params import Params
+from armsledger.vocabulary import NOTEBOOK_NAMES, NOTEBOOK_TABLES
+
+PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _lock() -> dict[str, str]:
+    pins = {}
+    for line in (paths.ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if "==" in line:
+            name, version = line.split("==")
+            pins[canonicalize_name(name)] = version.strip()
+    return pins
+
+
+def test_every_dependency_is_pinned_in_the_lock_within_its_range():
+    pins = _lock()
+    project = PYPROJECT["project"]
+    requirements = [*project["dependencies"], *project["optional-dependencies"]["dev"]]
+    for text in requirements:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in requirements.lock"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} outside {requirement.specifier}"
+
+
+def test_environment_yml_mirrors_pyproject():
+    env = yaml.safe_load((paths.ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert "conda-forge" in env["channels"]
+    conda = [d for d in env["dependencies"] if isinstance(d, str)]
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    python = next(d for d in conda if d.startswith("python"))
+    required = PYPROJECT["project"]["requires-python"]
+    minor = re.search(r">=\s*(3\.\d+)", required).group(1)
+    assert python == f"python={minor}"
+    assert "quarto" in conda and "pip" in conda
+    assert "-e .[dev]" in pip and "-r requirements.lock" in pip
+
+
+def test_data_dictionary_is_generated_from_the_schema():
+    assert (paths.DATA / "README.md").read_text(encoding="utf-8") == datadict.render(paths.DATA), (
+        "data/README.md is stale: run `armsledger datadict`")
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebooks_are_thin_stripped_and_parameterised(name):
+    book = json.loads((paths.NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
+    cells = book["cells"]
+    assert cells[0]["cell_type"] == "markdown"
+    intro = "".join(cells[0]["source"])
+    assert all(word in intro for word in ("Purpose", "Inputs", "Outputs"))
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "outputs are stripped"
+    parameters = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(parameters) == 1
+    tree = ast.parse("".join(parameters[0]["source"]))
+    assigned = {}
+    for node in tree.body:
+        assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), "literal defaults only"
+        assigned[node.targets[0].id] = node.value.value
+    assert set(assigned) == set(Params.__dataclass_fields__)
+    source = "\n".join("".join(c["source"]) for c in code)
+    assert "../" not in source and "os.chdir" not in source
+    assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for c in code
+                   for n in ast.walk(ast.parse("".join(c["source"])))), "helpers live in the package"
+    assert f'"{name}"' in source and name in NOTEBOOK_TABLES, "the notebook opens the ledger under its own name"
+    labels = re.findall(r"#\| label: ((?:fig|tbl)-[a-z0-9-]+)", source)
+    assert labels and all(f"#| {'fig' if lab.startswith('fig') else 'tbl'}-cap:" in source for lab in labels)
+
+
+def test_report_embeds_only_labels_that_exist():
+    report = (paths.REPORT / "index.qmd").read_text(encoding="utf-8")
+    for notebook, label in re.findall(r"\{\{< embed notebooks/(\S+?)\.ipynb#(\S+?) >\}\}", report):
+        source = (paths.NOTEBOOKS / f"{notebook}.ipynb").read_text(encoding="utf-8")
+        assert f"#| label: {label}" in source, f"{notebook}#{label}"
+
+
+def test_readme_commands_exist():
+    makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make report" in readme and "make test" in readme
+    assert re.search(r"^report:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+    assert "make test" in (paths.ROOT / ".ci" / "run").read_text(encoding="utf-8")
