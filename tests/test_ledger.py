@@ -333,3 +333,12 @@ def test_data_files_lists_the_package(real):
     names = [p.name for p in L.data_files(paths.DATA)]
     assert names[0] == "datapackage.json"
     assert set(names[1:]) == {f"{t}.csv" for t in L.ALL_TABLES}
+
+
+def test_small_fixture_is_a_valid_ledger():
+    from armsledger.validate import validate
+
+    result = validate(SMALL)
+    assert result.ok, "\n".join(str(p) for p in result.problems)
+    schema = (SMALL / "datapackage.json").read_text(encoding="utf-8")
+    assert schema == (paths.DATA / "datapackage.json").read_text(encoding="utf-8")

@@ -16,7 +16,7 @@ RECONCILIATION_COLUMNS = [
     "aggregate_id", "scope", "period", "exporter_id", "importer_id", "unit", "published", "published_kind",
     "rows", "rows_undisclosed", "rows_sum", "rows_low", "rows_high", "gap", "tolerance", "status",
     "months_without_rows", "record_ids", "partly_overlapping", "display_rate", "published_display",
-    "rows_sum_display", "gap_display",
+    "rows_sum_display", "gap_display", "certainty",
 ]
 
 
@@ -95,6 +95,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     total's period rate.
     """
     aggregates = ledger.table("aggregates")
+    certainty = dict(zip(ledger.records["record_id"], ledger.records["certainty"], strict=True))
     flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
                                             left_on="flight_id", right_on="record_id")
     rows = []
@@ -153,6 +154,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             "published_display": published * rate if agg.scope != "military_flights" else published,
             "rows_sum_display": rows_point * rate if agg.scope != "military_flights" else rows_point,
             "gap_display": gap * rate if agg.scope != "military_flights" else gap,
+            "certainty": certainty.get(agg.aggregate_id, ""),
         })
     return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
 
@@ -270,9 +272,17 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
 
 
 def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
+    """Counts by status, every gap, and the headline gap: among money totals the rows fall short
+    of, the best-attested total first (a dollar restatement graded C3 must not outrank the euro
+    original), then the largest gap."""
+    from armsledger.certainty import tier_rank
+
     money_rows = recon[recon["scope"] == "arms_exports"]
     short = money_rows[money_rows["status"] == "rows fall short of total"]
-    largest = short.loc[short["gap_display"].idxmax()] if not short.empty else None
+    largest = None
+    if not short.empty:
+        ranked = short.assign(_rank=short["certainty"].map(tier_rank), _gap=-short["gap_display"])
+        largest = ranked.sort_values(["_rank", "_gap", "aggregate_id"]).iloc[0]
     return {
         "totals": len(recon),
         "by_status": {s: int((recon["status"] == s).sum()) for s in sorted(set(recon["status"]))},
