@@ -798,3 +798,41 @@ def test_notebook_helpers_write_tables(tmp_path):
     path = notebook.show_table("| a |\n|---|\n| 1 |", params, "t")
     assert path == tmp_path / "tables" / "t.md"
     assert path.read_text(encoding="utf-8") == "| a |\n|---|\n| 1 |\n"
+
+
+# =========================================================================== long tables
+
+
+def test_long_tables_list_the_first_rows_and_say_how_many_there_are(full, monkeypatch):
+    monkeypatch.setattr(tables, "MAX_PRINTED_ROWS", 10)
+    appendix = inventory.record_list(full)
+    assert len(appendix) == 11
+    assert list(appendix["id"].iloc[:10]) == list(inventory.record_table(full)["id"].iloc[:10])
+    closing = appendix.iloc[-1]
+    assert closing["id"] == "…" and closing["sources"] == ""
+    assert closing["what"].startswith(f"{len(full.records) - 10} more records are not listed")
+    assert "data/armsledger-data.zip" in closing["what"]
+    shown = timeline.timeline_table(timeline.build_timeline(full))
+    assert len(shown) == 11 and shown["item"].iloc[-1].startswith(f"{len(timeline.build_timeline(full)) - 10} more")
+
+
+def test_the_real_appendix_and_timeline_table_are_complete(full):
+    assert len(full.records) <= tables.MAX_PRINTED_ROWS
+    assert inventory.record_list(full).equals(inventory.record_table(full))
+
+
+def test_a_crowded_timeline_lane_is_drawn_without_labels(full):
+    from armsledger import charts
+
+    items = timeline.build_timeline(full)
+    many = pd.concat([items[items["lane"] == "Flights"]] * 20, ignore_index=True)  # > MAX_LABELLED_ITEMS
+    assert len(many) > charts.MAX_LABELLED_ITEMS
+    fig = charts.timeline_chart(pd.concat([items, many], ignore_index=True),
+                                pd.Timestamp("2023-01-01"), pd.Timestamp("2028-12-31"))
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert f"Flights\n{len(many) + (items['lane'] == 'Flights').sum():,} items, unlabelled" in names
+    assert "Contracts" in names  # a lane with few items keeps its labels
+    labels = {t.get_text() for t in ax.texts}
+    assert not any("flight" in label and "→" in label for label in labels)
+    assert any(label in labels for label in items[items["lane"] == "Contracts"]["label"])

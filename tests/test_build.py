@@ -95,7 +95,8 @@ def test_edition_change_reexecutes_only_that_edition(site):
         steps = stale(site)
     finally:
         edition.write_text(original, encoding="utf-8")
-    assert steps and all(":usd-confirmed" in s for s in steps), steps
+    # The index page lists every edition's title, so it is rebuilt too; no step of another edition is.
+    assert steps and all(":usd-confirmed" in s for s in steps if s != "index"), steps
     assert {f"execute:usd-confirmed:{n}" for n in NOTEBOOK_NAMES} <= set(steps)
 
 

@@ -160,3 +160,37 @@ def test_date_columns_blank_and_open_become_nat():
 def test_date_columns_raise_on_bad_value():
     with pytest.raises(EDTFError):
         date_columns(pd.Series(["2024-03", "2024-05/2024-01"]))
+
+
+def _plain_dates() -> list[str]:
+    """Plain dates and intervals, valid and not: month 00/13, day 00/29/30/31/32, reversed intervals."""
+    singles = []
+    for year in (1000, 2023, 2024, 2100, 9999):
+        singles.append(str(year))
+        for month in (0, 1, 2, 4, 12, 13):
+            singles.append(f"{year}-{month:02d}")
+            singles += [f"{year}-{month:02d}-{day:02d}" for day in (0, 1, 28, 29, 30, 31, 32)]
+    return singles + [f"{a}/{b}" for a, b in zip(singles, reversed(singles), strict=True)] + [
+        "2024-01/2024-07", "2024/2025-03-04", "2024-03-05/2024-03-05", "2024-05/2024-01", "0999", "2024-1"]
+
+
+def test_the_fast_path_for_plain_dates_agrees_with_the_edtf_parser():
+    from armsledger.dates import _parse_full, _parse_simple
+
+    checked = 0
+    for text in _plain_dates():
+        fast = _parse_simple(text)
+        if fast is None:
+            continue  # left to the full parser
+        checked += 1
+        assert _parse_full(text) == fast, text
+    assert checked > 100
+    assert _parse_simple("2023-02-29") is None  # edtf clamps it to the 28th; the fast path does not guess
+    assert _parse_simple("2024-05/2024-01") is None  # so that the full parser says what is wrong
+    assert _parse_simple("2024-03~") is None and _parse_simple("{2024-02,2024-03}") is None
+
+
+def test_date_columns_derive_each_distinct_value_once():
+    values = pd.Series(["2024-03", "2024-03", "", "2024-03"] * 3)
+    frame = date_columns(values)
+    assert (frame["precision"].dropna() == "month").all() and frame["earliest"].isna().sum() == 3

@@ -314,3 +314,30 @@ def test_failure_message_for_a_cell_not_in_the_notebook(tmp_path):
     assert message.startswith('notebook 03-values.ipynb failed in cell 2 of the executed notebook, In [7]: currency')
     missing = failure_message(tmp_path / "gone.ipynb", tmp_path / "o.ipynb", _error(4, "x = 1"))
     assert missing.startswith("notebook gone.ipynb failed in cell 4 of the executed notebook")
+
+
+@slow
+def test_a_kernel_forked_from_the_template_is_a_fresh_kernel_with_the_imports_done(tmp_path, monkeypatch):
+    from armsledger import kernels
+    from armsledger.execute import execute
+
+    monkeypatch.setenv("ARMSLEDGER_KERNEL_TEST", "from the parent")
+    source = tmp_path / "probe.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, sys\nx = globals().get('x', 0) + 1\n"
+        "print(os.getcwd(), os.environ['ARMSLEDGER_KERNEL_TEST'], 'armsledger.charts' in sys.modules, x, os.getpid())"
+    )]), source)
+    kernels.start()
+    try:
+        printed = []
+        for run in ("first", "second"):
+            output = tmp_path / run / "probe.ipynb"
+            assert execute(source, output, {}, kernel_manager_class=kernels.kernel_manager_class()) == ""
+            text = "".join(nbformat.read(output, as_version=4).cells[0].outputs[0]["text"])
+            printed.append(text.split())
+    finally:
+        kernels.stop()
+    for run, (cwd, *env, preloaded, x, _) in zip(("first", "second"), printed, strict=True):
+        assert cwd == str(tmp_path / run)  # started in the output's folder, as papermill's cwd would
+        assert " ".join(env) == "from the parent" and preloaded == "True" and x == "1"
+    assert printed[0][-1] != printed[1][-1]  # two processes

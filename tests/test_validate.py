@@ -333,3 +333,15 @@ def test_every_expected_rule_is_documented():
     # test_bad_fixture holds each fixture to EXPECTED, so this covers what is reported.
     seen = {line.rsplit(": ", 1)[1] for lines in EXPECTED.values() for line in lines}
     assert seen <= set(RULES)
+
+
+def test_cli_validation_that_passes_spares_the_build_a_second_one(make_ledger, monkeypatch, tmp_path):
+    from armsledger.datastate import is_validated
+
+    monkeypatch.setenv("ARMSLEDGER_CACHE", str(tmp_path / "cache"))  # no stamp from earlier tests
+    data = make_ledger()
+    assert not is_validated(data)
+    assert cli.main(["validate", "--data", "data"]) == 0
+    assert is_validated(data)
+    (data / "flights.csv").write_text((data / "flights.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert not is_validated(data)  # the stamp names the content

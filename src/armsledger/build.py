@@ -7,8 +7,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 import zipfile
@@ -20,7 +18,7 @@ from armsledger.vocabulary import ALWAYS_READ, NOTEBOOK_NAMES, NOTEBOOK_TABLES
 
 PACKAGE = Path(__file__).parent
 # Code every notebook runs; editing it re-executes them. The renderer's own code only re-renders.
-ANALYSIS_CODE_EXCLUDE = {"build.py", "cli.py", "execute.py", "datadict.py", "references.py"}
+ANALYSIS_CODE_EXCLUDE = {"build.py", "cli.py", "execute.py", "kernels.py", "datadict.py", "references.py"}
 ZIP_EPOCH = (2025, 1, 1, 0, 0, 0)  # fixed timestamps: the same data give the same zip bytes
 
 
@@ -58,15 +56,19 @@ def _notebook_inputs(cfg: BuildConfig, name: str) -> list[Path]:
 
 def _execute_action(cfg: BuildConfig, edition: str, name: str, params: dict):
     def action() -> bool:
+        from armsledger import kernels
+        from armsledger.execute import execute
+
         out = cfg.build_dir / edition / "notebooks" / f"{name}.ipynb"
         started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "armsledger.execute", str(cfg.notebooks_dir / f"{name}.ipynb"), str(out),
-             json.dumps(params)], capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            message = result.stderr.strip().splitlines()
-            tail = [line for line in message if line.startswith(("notebook ", "  "))] or message[-5:]
-            print(f"  ✗ [{edition}] " + "\n    ".join(tail), flush=True)
+        kernels.start()
+        try:
+            message = execute(cfg.notebooks_dir / f"{name}.ipynb", out, params,
+                              kernel_manager_class=kernels.kernel_manager_class())
+        except Exception as error:  # a dead kernel, a timeout, an unreadable notebook
+            message = f"notebook {name}.ipynb could not be executed\n  {type(error).__name__}: {error}"
+        if message:
+            print(f"  ✗ [{edition}] " + "\n    ".join(message.splitlines()), flush=True)
             return False
         print(f"  ✓ [{edition}] {name} executed in {time.perf_counter() - started:.1f} s", flush=True)
         return True
@@ -75,8 +77,8 @@ def _execute_action(cfg: BuildConfig, edition: str, name: str, params: dict):
 
 
 def _edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str, str]:
+    from armsledger.datastate import data_version
     from armsledger.dates import period_label
-    from armsledger.datastate import fingerprint
     from armsledger.tables import escape
 
     params = edition.params
@@ -93,7 +95,7 @@ def _edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[st
         "period": f"{period_label(params.period_start)} to {period_label(params.period_end)}",
         "build_date": built.isoformat(),
         "renderer": renderer_name,
-        "data_version": fingerprint(cfg.data_dir)[:12],
+        "data_version": data_version(cfg.data_dir)[:12],
     }
 
 
@@ -113,6 +115,7 @@ def _notebook_page(source: Path, target: Path) -> None:
     from nbconvert import HTMLExporter
 
     body, _ = HTMLExporter(template_name="classic").from_notebook_node(nbformat.read(source, as_version=4))
+    target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(body, encoding="utf-8")
 
 
@@ -138,9 +141,8 @@ def publish(cfg: BuildConfig, edition: str) -> Path:
     shutil.copy2(source / "_output" / "index.pdf", staging / "report.pdf")
     (staging / "notebooks").mkdir()
     for name in NOTEBOOK_NAMES:
-        executed = source / "notebooks" / f"{name}.ipynb"
-        shutil.copy2(executed, staging / "notebooks" / executed.name)
-        _notebook_page(executed, staging / "notebooks" / f"{name}.html")
+        shutil.copy2(source / "notebooks" / f"{name}.ipynb", staging / "notebooks" / f"{name}.ipynb")
+        shutil.copy2(source / "pages" / f"{name}.html", staging / "notebooks" / f"{name}.html")
     for extra in ("summary.json", "_variables.yml", "references.json"):
         shutil.copy2(source / extra, staging / extra)
     (staging / "data").mkdir()
@@ -182,7 +184,7 @@ def write_index(cfg: BuildConfig) -> Path:
 
 def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
     """The DAG as doit task dicts (file_dep/targets are content-hashed by doit)."""
-    from armsledger import references, variables
+    from armsledger import variables
     from armsledger.params import load_edition
     from armsledger.render import get_renderer
     from armsledger.render.project import prepare
@@ -222,12 +224,13 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
         out.append({
             "name": f"references:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] writing references.json",
-            "actions": [lambda r=refs: bool(references.write(_sources(cfg), r))],
+            "actions": [lambda r=refs: _write_references(cfg, r)],
             "file_dep": [str(cfg.data_dir / "sources.csv"), str(PACKAGE / "references.py")],
             "targets": [str(refs)],
         })
         html, pdf = build / "_output" / "index.html", build / "_output" / "index.pdf"
         executed_books = [build / "notebooks" / f"{n}.ipynb" for n in NOTEBOOK_NAMES]
+        pages = [build / "pages" / f"{n}.html" for n in NOTEBOOK_NAMES]
 
         def render_action(b=build, e=edition_name) -> bool:
             started = time.perf_counter()
@@ -245,12 +248,22 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "targets": [str(html), str(pdf)],
             "uptodate": [_config_changed({"renderer": renderer_name})],
         })
+        for name, executed, page in zip(NOTEBOOK_NAMES, executed_books, pages, strict=True):
+            # Steps of their own, listed after the render so that it starts first: they fill a worker
+            # left idle while the last notebooks run, or run beside the render.
+            out.append({
+                "name": f"page:{edition_name}:{name}",
+                "title": lambda t, e=edition_name, n=name: f"[{e}] notebook page {n}.html",
+                "actions": [lambda s=executed, p=page: _notebook_page(s, p) or True],
+                "file_dep": [str(executed), str(PACKAGE / "build.py")],
+                "targets": [str(page)],
+            })
         public = cfg.public_dir / edition_name
         out.append({
             "name": f"publish:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] publishing to {cfg.public_dir / e}",
             "actions": [lambda e=edition_name: bool(publish(cfg, e))],
-            "file_dep": [str(p) for p in [html, pdf, summary_file, *executed_books, *_data_inputs(cfg),
+            "file_dep": [str(p) for p in [html, pdf, summary_file, *executed_books, *pages, *_data_inputs(cfg),
                                           PACKAGE / "build.py"]],
             "targets": [str(public / "index.html"), str(public / "report.pdf")],
         })
@@ -277,6 +290,12 @@ def _data_inputs(cfg: BuildConfig) -> list[Path]:
 
     extras = [cfg.data_dir / "README.md", cfg.data_dir / "LICENSE.md"]
     return [*data_files(cfg.data_dir), *(p for p in extras if p.exists())]
+
+
+def _write_references(cfg: BuildConfig, target: Path) -> bool:
+    from armsledger import references  # imports pandas: only when the bibliography is rewritten
+
+    return bool(references.write(_sources(cfg), target))
 
 
 def _sources(cfg: BuildConfig):
@@ -331,9 +350,7 @@ def _reporter_class():
         def execute_task(self, task):
             self.ran += 1
             title = task.title() if task.actions else ""
-            if title and not task.name.startswith("execute:"):
-                self.write(f"→ {title}\n")
-            elif title:
+            if title and not task.name.startswith("page:"):  # notebook pages are bookkeeping, not news
                 self.write(f"→ {title}\n")
 
         def skip_uptodate(self, task):
@@ -399,11 +416,25 @@ def stale(cfg: BuildConfig, renderer_name: str = "pandoc") -> list[str]:
 
 def run(cfg: BuildConfig) -> int:
     """Exit status: 0 published, 1 a step failed (a notebook, the renderer), 2 invalid data."""
+    from armsledger import kernels
+    from armsledger.datastate import is_validated
+
+    started = time.perf_counter()
+    if not is_validated(cfg.data_dir) or not (cfg.build_dir / ".doit.db").exists():
+        # New data or a first build: notebooks will run, so the kernel template imports while the data
+        # are validated. Otherwise it starts with the first notebook to execute, if any.
+        kernels.start()
+    try:
+        return _run(cfg, started)
+    finally:
+        kernels.stop()
+
+
+def _run(cfg: BuildConfig, started: float) -> int:
     from doit.doit_cmd import DoitMain
 
     from armsledger.render import RenderError, get_renderer
 
-    started = time.perf_counter()
     problems = validate_step(cfg)
     if problems:
         print("\n".join(problems))

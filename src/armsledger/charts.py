@@ -80,6 +80,12 @@ def _millions(value: float) -> float:
     return value / 1e6
 
 
+# A lane with more items than this in the chart window is drawn without labels (markers and spans
+# only, its count in the lane name): measuring and packing thousands of labels takes seconds and
+# yields a chart no one can read. The real ledger has a few dozen items in all.
+MAX_LABELLED_ITEMS = 60
+
+
 def _label_extent(ax, fig, text: str, size: float) -> float:
     """Width of `text` in display pixels, measured with the real renderer."""
     artist = ax.text(0, 0, text, fontsize=size)
@@ -114,10 +120,31 @@ def _separate_labels(fig: plt.Figure, labels: list) -> None:
         placed.append(label.get_window_extent(renderer=renderer).expanded(1.0, 1.15))
 
 
+def _dense_lane(ax, items: pd.DataFrame, y: float, start: pd.Timestamp, end: pd.Timestamp, colour: str) -> None:
+    """A lane with too many items to label, drawn as one strip: spans translucent so that overlaps
+    show density, day items as markers; one call per certainty style, not one per item."""
+    left = items["earliest"].clip(lower=start)
+    right = items["latest"].clip(upper=end)
+    styled = items["certainty"].where(items["certainty"].isin(list(CERTAINTY_MARKERS)), "possible")
+    for certainty, style in CERTAINTY_MARKERS.items():
+        mine = styled == certainty
+        spans = mine & items["is_span"]
+        if spans.any():
+            ax.barh([y] * int(spans.sum()), (right[spans] - left[spans]).dt.days + 1, left=left[spans], height=0.62,
+                    color=colour if style["fill"] else "none", alpha=0.15 if style["fill"] else 0.6,
+                    edgecolor=colour, linewidth=0.3, hatch="////" if certainty == "disputed" else None)
+        days = mine & ~items["is_span"]
+        if days.any():
+            ax.plot(items.loc[days, "earliest"], [y] * int(days.sum()), linestyle="none", marker=style["marker"],
+                    markersize=3.2, markerfacecolor=colour if style["fill"] else "white", markeredgecolor=colour,
+                    markeredgewidth=0.6, alpha=0.6)
+
+
 def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
                    title: str = "") -> plt.Figure:
     """One lane per kind; a day is a marker, a month or interval a bar over its span; labels are
-    packed into sub-rows so that none overlaps another."""
+    packed into sub-rows so that none overlaps another. A lane of more than MAX_LABELLED_ITEMS
+    items is one unlabelled strip instead."""
     apply_style()
     items = timeline[(timeline["latest"] >= start) & (timeline["earliest"] <= end)].copy()
     lanes = [lane for lane in LANES if lane in set(items["lane"])] or list(LANES)
@@ -132,9 +159,15 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
 
     placements = []
     rows_per_lane = {}
+    dense = {}
     for lane in lanes:
+        lane_items = items[items["lane"] == lane]
+        if len(lane_items) > MAX_LABELLED_ITEMS:
+            dense[lane] = lane_items
+            rows_per_lane[lane] = 1
+            continue
         free_from: list[float] = []  # per sub-row: first free pixel
-        for item in items[items["lane"] == lane].sort_values(["earliest", "record_id"]).itertuples(index=False):
+        for item in lane_items.sort_values(["earliest", "record_id"]).itertuples(index=False):
             left = x0 + (max(item.earliest, start) - start).days * px_per_day
             right = x0 + ((min(item.latest, end) - start).days + 1) * px_per_day if item.is_span else left
             text_px = _label_extent(ax, fig, item.label, label_size)
@@ -188,7 +221,10 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
             ax.annotate(item.label, (anchor_right, yy), xytext=(pad_px, 0), textcoords="offset pixels",
                         va="center", ha="left", fontsize=label_size, color=INK)
 
-    ax.set_yticks([offsets[lane] + (rows_per_lane[lane] - 1) / 2 for lane in lanes], lanes)
+    for lane, lane_items in dense.items():
+        _dense_lane(ax, lane_items, offsets[lane], start, end, LANE_COLOURS.get(lane, ACCENT))
+    names = [f"{lane}\n{len(dense[lane]):,} items, unlabelled" if lane in dense else lane for lane in lanes]
+    ax.set_yticks([offsets[lane] + (rows_per_lane[lane] - 1) / 2 for lane in lanes], names)
     for lane in lanes[1:]:
         ax.axhline(offsets[lane] - lane_gap / 2, color=GRID, linewidth=0.8)
     ax.tick_params(axis="y", length=0)
@@ -290,7 +326,8 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
         ys = range(len(rows))
         published = rows["published_display"] / scale
         summed = rows["rows_sum_display"] / scale
-        ax.barh([y - 0.19 for y in ys], published, height=0.36, color=WARN, alpha=0.85, label="published total (year to date)")
+        ax.barh([y - 0.19 for y in ys], published, height=0.36, color=WARN, alpha=0.85,
+                label="published total (year to date)")
         ax.barh([y + 0.19 for y in ys], summed, height=0.36, color=ACCENT, label="sum of ledger rows")
         top = max(float(published.max(skipna=True) or 0), float(summed.max() or 0), 1.0)
         for y, row in zip(ys, rows.itertuples(index=False), strict=True):
@@ -305,7 +342,8 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
             else:
                 note = f"{fmt} {'unattributed' if gap > 0 else 'more in rows than published'}"
             bound = "≥ " if row.published_kind == "at_least" else ""
-            x = max(row.published_display / scale if not pd.isna(row.published_display) else 0, row.rows_sum_display / scale)
+            x = max(row.published_display / scale if not pd.isna(row.published_display) else 0,
+                    row.rows_sum_display / scale)
             ax.annotate(f"{bound}{note}", (x, y), xytext=(4, 0), textcoords="offset points", va="center",
                         fontsize=6.5, color=INK)
         ax.set_yticks(list(ys), [period_label(r.period) for r in rows.itertuples(index=False)])

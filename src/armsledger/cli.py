@@ -10,13 +10,17 @@ from armsledger import paths
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from armsledger.datastate import mark_valid, stamp_for
     from armsledger.validate import validate
 
+    stamp = stamp_for(Path(args.data))  # of the files as they were when validation began
     result = validate(Path(args.data), Path(args.archive) if args.archive else None)
     for problem in result.problems:
         print(problem)
     for line in result.summary_lines():
         print(line)
+    if result.ok:
+        mark_valid(Path(args.data), stamp)  # a build of these files need not validate them again
     return 0 if result.ok else 2
 
 

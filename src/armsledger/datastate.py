@@ -17,14 +17,23 @@ def data_files(data_dir: Path) -> list[Path]:
     return [Path(data_dir) / "datapackage.json", *(Path(data_dir) / r["path"] for r in schema["resources"])]
 
 
-def fingerprint(data_dir: Path) -> str:
-    """Content hash of the data files and of the code that validates them."""
-    here = Path(__file__).parent
+def _digest(paths: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in [*data_files(data_dir), *(here / m for m in VALIDATION_CODE)]:
+    for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"<missing>")
     return digest.hexdigest()
+
+
+def data_version(data_dir: Path) -> str:
+    """Content hash of the data files alone: the ledger version a report names."""
+    return _digest(data_files(data_dir))
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Content hash of the data files and of the code that validates them (keys validation stamps)."""
+    here = Path(__file__).parent
+    return _digest([*data_files(data_dir), *(here / m for m in VALIDATION_CODE)])
 
 
 def _stamp_dir() -> Path:
@@ -41,14 +50,25 @@ class InvalidData(ValueError):
         self.problems = problems
 
 
+def stamp_for(data_dir: Path) -> Path | None:
+    """The file whose existence says these files passed validation; None if the package is unreadable."""
+    try:
+        return _stamp_dir() / fingerprint(data_dir)
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable package: let the validator say what is wrong
+
+
+def is_validated(data_dir: Path) -> bool:
+    """Whether these exact files (and validation code) have passed validation before."""
+    stamp = stamp_for(Path(data_dir))
+    return stamp is not None and stamp.exists()
+
+
 def ensure_valid(data_dir: Path) -> None:
     """Validate once per content: a passing run leaves a stamp named by the fingerprint, so the
     five notebooks of three editions do not validate the same files fifteen times."""
     data_dir = Path(data_dir)
-    try:
-        stamp = _stamp_dir() / fingerprint(data_dir)
-    except (OSError, ValueError, KeyError):
-        stamp = None  # unreadable package: let the validator say what is wrong
+    stamp = stamp_for(data_dir)
     if stamp is not None and stamp.exists():
         return
     from armsledger.validate import validate
@@ -56,6 +76,13 @@ def ensure_valid(data_dir: Path) -> None:
     result = validate(data_dir)
     if not result.ok:
         raise InvalidData([str(p) for p in result.problems])
+    mark_valid(data_dir, stamp)
+
+
+def mark_valid(data_dir: Path, stamp: Path | None = None) -> None:
+    """Leave the stamp saying these files passed validation. Callers pass the `stamp` computed before
+    validating, so that a file edited meanwhile is validated again."""
+    stamp = stamp or stamp_for(Path(data_dir))
     if stamp is not None:
         stamp.parent.mkdir(parents=True, exist_ok=True)
         stamp.touch()

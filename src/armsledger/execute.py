@@ -1,7 +1,7 @@
 """Execute one notebook with papermill; on failure say which notebook and cell, and keep the executed copy.
 
-Run as `python -m armsledger.execute NOTEBOOK OUTPUT PARAMS_JSON`, one process per notebook, so
-the build's parallel workers never share a kernel or an event loop.
+The build calls `execute` from its worker threads (each kernel is its own process); tests and analysts
+run `python -m armsledger.execute NOTEBOOK OUTPUT PARAMS_JSON`.
 """
 
 from __future__ import annotations
@@ -43,15 +43,28 @@ def failure_message(notebook: Path, output: Path, error: PapermillExecutionError
             f"  the executed notebook with the traceback is kept at {output}")
 
 
-def run(notebook: Path, output: Path, parameters: dict) -> int:
+def execute(notebook: Path, output: Path, parameters: dict, kernel_manager_class: type | None = None) -> str:
+    """Execute `notebook` into `output`; '' on success, else what failed and where.
+
+    The kernel starts in the output's folder; unlike papermill's `cwd`, that changes no process-wide
+    working directory, so the build can execute notebooks from parallel threads.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
+    options = {"kernel_manager_class": kernel_manager_class} if kernel_manager_class else {}
     try:
         papermill.execute_notebook(
             str(notebook), str(output), parameters=parameters, kernel_name="python3",
-            progress_bar=False, log_output=False, cwd=str(output.parent),
+            progress_bar=False, log_output=False, resources={"metadata": {"path": str(output.parent)}}, **options,
         )
     except PapermillExecutionError as error:
-        print(failure_message(notebook, output, error), file=sys.stderr)
+        return failure_message(notebook, output, error)
+    return ""
+
+
+def run(notebook: Path, output: Path, parameters: dict) -> int:
+    message = execute(notebook, output, parameters)
+    if message:
+        print(message, file=sys.stderr)
         return 1
     return 0
 

@@ -9,7 +9,7 @@ from armsledger import charts
 from armsledger.certainty import DISPUTED, TIERS, root_sources
 from armsledger.ledger import RECORD_TABLES, Ledger
 from armsledger.money import format_money
-from armsledger.tables import citations, escape
+from armsledger.tables import citations, escape, truncated
 
 TIER_COLUMNS = (*TIERS, DISPUTED)
 NUMERIC_ALIGN = {c: "right" for c in ("rows", "records", "sources", "independent lines", "claims", *TIER_COLUMNS)}
@@ -59,7 +59,8 @@ def sources_by_type_and_language(ledger: Ledger) -> pd.DataFrame:
 
 def certainty_mix(ledger: Ledger) -> pd.DataFrame:
     recs = ledger.records
-    table = pd.crosstab(recs["table"].map(TABLE_LABELS), recs["certainty"]).reindex(columns=list(TIER_COLUMNS), fill_value=0)
+    table = pd.crosstab(recs["table"].map(TABLE_LABELS), recs["certainty"]).reindex(columns=list(TIER_COLUMNS),
+                                                                                     fill_value=0)
     table.loc["All records"] = table.sum()
     table = table.reset_index().rename(columns={"table": "table"})
     table.columns.name = None
@@ -105,10 +106,8 @@ def _value_text(row) -> str:
     return text
 
 
-def _describe(ledger: Ledger, table: str, record_id: str) -> str:
-    id_col = RECORD_TABLES[table][0]
-    row = ledger.tables[table].set_index(id_col).loc[record_id]
-    name = ledger.entity_name
+def _describe(row: dict, table: str, name) -> str:
+    """One line saying what a record is; `row` is its table row, `name` maps an entity id to its name."""
     if table == "contracts":
         return row["title"]
     if table == "contract_lines":
@@ -125,19 +124,41 @@ def _describe(ledger: Ledger, table: str, record_id: str) -> str:
     return f"Published total, {scope}, {name(row['exporter_id'])} → {name(row['importer_id'])}"
 
 
+def _rows_by_id(ledger: Ledger) -> dict[str, dict[str, dict]]:
+    """Each record table as {record id: row}, built once (a lookup per record was quadratic)."""
+    out = {}
+    for table, (id_col, _) in RECORD_TABLES.items():
+        frame = ledger.tables[table]
+        columns = list(frame.columns)
+        values = zip(*(frame[c].tolist() for c in columns), strict=True)
+        rows = [dict(zip(columns, row, strict=True)) for row in values]
+        out[table] = {row[id_col]: row for row in rows}
+    return out
+
+
 def record_list(ledger: Ledger) -> pd.DataFrame:
-    """The appendix: every record with date, value as reported, certainty and citations."""
+    """The appendix: every record with date, value as reported, certainty and citations.
+
+    Beyond tables.MAX_PRINTED_ROWS (1,000) records it lists the first ones (in table, then date order)
+    and ends with a row saying how many there are and that all are in the data package.
+    """
+    return truncated(record_table(ledger), "records", note_column="what", mark_column="id")
+
+
+def record_table(ledger: Ledger) -> pd.DataFrame:
+    """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
     rows = []
     order = {t: i for i, t in enumerate(RECORD_TABLES)}
     recs = ledger.records.assign(_order=ledger.records["table"].map(order))
     recs = recs.sort_values(["_order", "earliest", "record_id"], na_position="last")
+    tables = _rows_by_id(ledger)
     for row in recs.itertuples(index=False):
         count = "" if pd.isna(row.count) else f"{'≥ ' if row.count_kind == 'at_least' else ''}{row.count}"
         rows.append({
             "id": row.record_id,
             "table": TABLE_LABELS[row.table],
             "date": row.date,
-            "what": _describe(ledger, row.table, row.record_id),
+            "what": _describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
             "value or count": _value_text(row) or count,
             "certainty": row.certainty,
             "sources": citations(row.source_ids),

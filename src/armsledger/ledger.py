@@ -77,8 +77,13 @@ class Ledger:
         return names.get(entity_id, entity_id) if entity_id else ""
 
     def _entity_names(self) -> dict[str, str]:
+        # Cached per entities frame: tables and the listings call this once per row.
         entities = self.tables["entities"]
-        return dict(zip(entities["entity_id"], entities["name"], strict=True))
+        cached = self.__dict__.get("_names")
+        if cached is None or cached[0] is not entities:
+            cached = (entities, dict(zip(entities["entity_id"], entities["name"], strict=True)))
+            self.__dict__["_names"] = cached
+        return cached[1]
 
     def table(self, name: str) -> pd.DataFrame:
         """A record table restricted to the records that survive the edition's filters."""
@@ -120,18 +125,26 @@ def _published_bounds(sources: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"source_id": sources["source_id"], "published_latest": bounds["latest"].values})
 
 
+def _first_filled(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Per row, the first non-blank of `columns` ('' when all are blank)."""
+    result = frame[columns[-1]].fillna("")
+    for column in reversed(columns[:-1]):
+        result = frame[column].where(frame[column].fillna("") != "", result)
+    return result
+
+
 def _record_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     frames = []
     for table, (id_col, date_col) in RECORD_TABLES.items():
         src = tables[table]
         frame = pd.DataFrame({"record_id": src[id_col], "table": table})
         if table == "contracts":
-            when = src[list(CONTRACT_DATE_FALLBACK)].replace("", None).bfill(axis=1).iloc[:, 0].fillna("")
+            when = _first_filled(src, CONTRACT_DATE_FALLBACK)
         elif table == "contract_lines":
-            contract_dates = tables["contracts"].set_index("contract_id")
-            fallback = src["contract_id"].map(
-                contract_dates[list(CONTRACT_DATE_FALLBACK)].replace("", None).bfill(axis=1).iloc[:, 0]
-            )
+            contracts = tables["contracts"]
+            contract_dates = pd.Series(_first_filled(contracts, CONTRACT_DATE_FALLBACK).values,
+                                       index=contracts["contract_id"].values)
+            fallback = src["contract_id"].map(contract_dates).fillna("")
             when = src[date_col].where(src[date_col] != "", fallback).fillna("")
         else:
             when = src[date_col]
@@ -173,13 +186,15 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     records = pd.concat([records, date_columns(records["date"])], axis=1)
     for currency in money.CURRENCIES:
         records = pd.concat([records, money.convert_values(records, currency)], axis=1)
-    tiers = cert.record_certainty(claims, tables["sources"], records[["record_id", "certainty_override", "certainty_note"]])
+    tiers = cert.record_certainty(claims, tables["sources"],
+                                  records[["record_id", "certainty_override", "certainty_note"]])
     records = records.merge(tiers, on="record_id", how="left")
-    sources_by_record = claims[claims["stance"] == "supports"].groupby("record_id")["source_id"].agg(
-        lambda s: sorted(set(s))
-    )
-    records["source_ids"] = records["record_id"].map(sources_by_record)
-    records["source_ids"] = records["source_ids"].apply(lambda v: v if isinstance(v, list) else [])
+    supporting = claims[claims["stance"] == "supports"]
+    sources_by_record: dict[str, set[str]] = {}
+    for record_id, source_id in zip(supporting["record_id"], supporting["source_id"], strict=True):
+        sources_by_record.setdefault(record_id, set()).add(source_id)
+    records["source_ids"] = pd.Series([sorted(sources_by_record.get(r, ())) for r in records["record_id"]],
+                                      index=records.index, dtype=object)
     return Ledger(tables=tables, records=records, claims=claims, data_dir=data_dir, as_of=as_of)
 
 

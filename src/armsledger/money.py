@@ -128,6 +128,10 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
+def _column(frame: pd.DataFrame, name: str, default) -> list:
+    return frame[name].tolist() if name in frame else [default] * len(frame)
+
+
 def convert_values(frame: pd.DataFrame, target: str, date_column: str = "value_date") -> pd.DataFrame:
     """Columns `value_<t>`, `value_low_<t>`, `value_high_<t>`, `fx_rate_<t>`, `fx_date_<t>`.
 
@@ -136,22 +140,25 @@ def convert_values(frame: pd.DataFrame, target: str, date_column: str = "value_d
     """
     t = target.lower()
     out = pd.DataFrame(index=frame.index)
+    amounts = [math.nan if _missing(a) else float(a) for a in _column(frame, "amount", math.nan)]
+    maxima = [math.nan if _missing(a) else float(a) for a in _column(frame, "amount_max", math.nan)]
+    kinds = [k or "" for k in _column(frame, "amount_kind", "")]
+    currencies = [c or "" for c in _column(frame, "currency", "")]
+    whens = [w or "" for w in _column(frame, date_column, "")]
+    # One rate per (currency, date): a large ledger repeats a few hundred of them.
+    fx: dict[tuple[str, str], FXRate] = {}
     points, lows, highs, rates, fx_dates = [], [], [], [], []
-    for row in frame.itertuples(index=False):
-        amount = getattr(row, "amount", math.nan)
-        amount = math.nan if _missing(amount) else float(amount)
-        amount_max = getattr(row, "amount_max", math.nan)
-        amount_max = math.nan if _missing(amount_max) else float(amount_max)
-        point, low, high = value_bounds(amount, amount_max, getattr(row, "amount_kind", "") or "")
-        currency = getattr(row, "currency", "") or ""
-        when = getattr(row, date_column, "") or ""
+    for amount, amount_max, kind, currency, when in zip(amounts, maxima, kinds, currencies, whens, strict=True):
+        point, low, high = value_bounds(amount, amount_max, kind)
         if math.isnan(amount) or not currency:
             rate, fx_date = math.nan, None
         else:
             if not when:
                 raise FXError(f"an amount in {currency} has no date to convert at")
-            fx = fx_rate(currency, target, when)
-            rate, fx_date = fx.rate, fx.fx_date
+            key = (currency, when)
+            if key not in fx:
+                fx[key] = fx_rate(currency, target, when)
+            rate, fx_date = fx[key].rate, fx[key].fx_date
         points.append(point * rate if not math.isnan(rate) else math.nan)
         # 0 and inf are bounds in any currency; only finite non-zero bounds are converted.
         lows.append(low * rate if not math.isnan(rate) else low)

@@ -23,6 +23,24 @@ def escape(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
+# The longest table the report prints, about 30 PDF pages. Pandoc and Typst take minutes and gigabytes
+# over tables of tens of thousands of rows (a 30,000-record appendix is a 1,000-page PDF), and a reader
+# looks such a record up in the data package anyway.
+MAX_PRINTED_ROWS = 1_000
+
+
+def truncated(frame: pd.DataFrame, noun: str, note_column: str, mark_column: str) -> pd.DataFrame:
+    """`frame`, or its first MAX_PRINTED_ROWS rows and a closing row saying how many `noun` there are
+    and where all of them are."""
+    if len(frame) <= MAX_PRINTED_ROWS:
+        return frame
+    note = (f"{len(frame) - MAX_PRINTED_ROWS:,} more {noun} are not listed: this table lists the first "
+            f"{MAX_PRINTED_ROWS:,} of {len(frame):,}. Every record is in the published data package "
+            f"(data/armsledger-data.zip).")
+    closing = pd.DataFrame([{column: "" for column in frame.columns} | {mark_column: "…", note_column: note}])
+    return pd.concat([frame.iloc[:MAX_PRINTED_ROWS], closing], ignore_index=True)
+
+
 def citations(source_ids: list[str] | None) -> str:
     """Pandoc citation for a list of source ids: [@a; @b]."""
     ids = [s for s in (source_ids or []) if s]

@@ -100,17 +100,18 @@ def _when(row) -> str:
 
 
 def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
-    """The timeline as a table for readers who cannot see the chart."""
-    from armsledger.tables import citations
+    """The timeline as a table for readers who cannot see the chart; beyond tables.MAX_PRINTED_ROWS
+    (1,000) items, the first ones and a row saying how many there are."""
+    from armsledger.tables import citations, truncated
 
-    return pd.DataFrame({
+    return truncated(pd.DataFrame({
         "date": [_when(r) for r in items.itertuples(index=False)],
         "lane": items["lane"],
         "item": items["label"],
         "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
         "sources": [citations(s) for s in items["source_ids"]],
-    })
+    }), "items", note_column="item", mark_column="date")
 
 
 def summarise(items: pd.DataFrame) -> dict:

@@ -52,7 +52,8 @@ def customs_exports(ledger: Ledger, currency: str, exporter: str = "serbia", imp
         "precision": flows["precision"],
         "exporter": [ledger.entity_name(e) for e in flows["exporter_id"]],
         "amount_kind": flows["amount_kind"],
-        "reported": [_reported(a, c, k) for a, c, k in zip(flows["amount"], flows["currency"], flows["amount_kind"], strict=True)],
+        "reported": [_reported(a, c, k)
+                     for a, c, k in zip(flows["amount"], flows["currency"], flows["amount_kind"], strict=True)],
         "value": flows[value],
         "low": flows[low],
         "high": flows[high],
@@ -361,4 +362,33 @@ def display_summary(summary: dict, currency: str, years: tuple[str, ...] = ("202
     else:
         for key in ("title", "reported", "value", "fx", "delivery"):
             out[f"contract_largest_{key}"] = "no contract reported yet"
+    out["exports_summary"] = _exports_sentence(summary, out, years)
+    out["contract_summary"] = (
+        f"The largest contract in this edition's period, *{out['contract_largest_title']}*, was reported at "
+        f"{out['contract_largest_reported']}, which is {out['contract_largest_value']} at an ECB rate of "
+        f"{out['contract_largest_fx']}; deliveries are expected over {out['contract_largest_delivery']}."
+        if contract else "No contract with a reported value falls in this edition's period.")
     return out
+
+
+def _exports_sentence(summary: dict, out: dict[str, str], years: tuple[str, ...]) -> str:
+    """The summary's sentence on exports, worded for whatever this edition knows (an early as-of
+    edition predates the published yearly totals)."""
+    published = [y for y in years if summary["published_by_year"].get(y)]
+    if len(published) >= 2:
+        first, last = published[0], published[-1]
+        text = (f"The totals the sources published rise from {out[f'exports_published_{first}']} for {first} "
+                f"to {out[f'exports_published_{last}']} for {last}.")
+    elif published:
+        text = f"The sources published a total of {out[f'exports_published_{published[0]}']} for {published[0]}."
+    else:
+        text = "No yearly total had been published by this edition's date."
+    recorded = [y for y in years if summary["by_year"].get(y)]
+    if recorded:
+        parts = " and ".join(f"{out[f'exports_ledger_{y}']} for {y}" for y in recorded)
+        text += (f" The individual customs-recorded shipments in the ledger add up to {parts} (values that were "
+                 f"never disclosed are not counted); the largest single month is {out['exports_largest_month']}, "
+                 f"at {out['exports_largest_value']}.")
+    else:
+        text += " The ledger holds no customs-recorded shipment for this edition."
+    return text
