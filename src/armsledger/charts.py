@@ -308,6 +308,17 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str,
     return fig
 
 
+def _total_label(row) -> str:
+    """'Jan–Jun 2024 · ≥ $17.1m': the period and the total as published, which tells apart two
+    totals for the same period (a dollar restatement and its lower bound, say)."""
+    if row.unit == "flights":
+        return f"{period_label(row.period)} · {'≥ ' if row.published_kind == 'at_least' else ''}{row.published:.0f}"
+    from armsledger.money import format_money
+
+    bound = "≥ " if row.published_kind == "at_least" else ""
+    return f"{period_label(row.period)} · {bound}{format_money(row.published, row.unit, compact=True)}"
+
+
 def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
     """Each published total next to the sum of the ledger rows it covers; the gap is annotated."""
     apply_style()
@@ -327,7 +338,7 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
         published = rows["published_display"] / scale
         summed = rows["rows_sum_display"] / scale
         ax.barh([y - 0.19 for y in ys], published, height=0.36, color=WARN, alpha=0.85,
-                label="published total (year to date)")
+                label="published total")
         ax.barh([y + 0.19 for y in ys], summed, height=0.36, color=ACCENT, label="sum of ledger rows")
         top = max(float(published.max(skipna=True) or 0), float(summed.max() or 0), 1.0)
         for y, row in zip(ys, rows.itertuples(index=False), strict=True):
@@ -346,13 +357,13 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
                     row.rows_sum_display / scale)
             ax.annotate(f"{bound}{note}", (x, y), xytext=(4, 0), textcoords="offset points", va="center",
                         fontsize=6.5, color=INK)
-        ax.set_yticks(list(ys), [period_label(r.period) for r in rows.itertuples(index=False)])
+        ax.set_yticks(list(ys), [_total_label(r) for r in rows.itertuples(index=False)])
         ax.invert_yaxis()
         ax.set_xlim(0, top * 1.35)
         ax.set_xlabel(unit)
         ax.grid(axis="x", color=GRID, linewidth=0.8)
         ax.set_axisbelow(True)
         ax.tick_params(axis="y", length=0)
-    axes[0, 0].legend(loc="lower right")
+    axes[0, 0].legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, borderaxespad=0.3)
     fig.tight_layout()
     return fig

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 
 from armsledger import money
-from armsledger.dates import DateRange, parse_edtf
+from armsledger.dates import DateRange, parse_edtf, period_label
 from armsledger.ledger import Ledger
 from armsledger.values import customs_or_undisclosed, flows_between
 
@@ -222,7 +222,7 @@ def _compare_totals(first, second) -> str:
     same_currency = agg_a.currency == agg_b.currency
     why = "" if same_currency else f"; {agg_a.currency} vs {agg_b.currency}, compared at the period's mean ECB rate"
     return (f"{money.format_money(agg_a.amount, agg_a.currency)} vs {money.format_money(agg_b.amount, agg_b.currency)}"
-            f" for {agg_a.period}: {verdict}, {diff:.1f}% apart{why}")
+            f" for {period_label(agg_a.period)}: {verdict}, {diff:.1f}% apart{why}")
 
 
 def _amount_cell(value: float, unit: str, kind: str = "") -> str:
@@ -244,8 +244,6 @@ def _rounded(value: float, unit: str) -> str:
 
 def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
     """Reader's version: figures in the total's own currency; gaps restated in `currency`."""
-    from armsledger.dates import period_label
-
     rows = []
     for r in recon.itertuples(index=False):
         unit = r.unit
@@ -315,8 +313,6 @@ def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
 
 
 def display_summary(summary: dict, currency: str) -> dict[str, str]:
-    from armsledger.dates import period_label
-
     largest = summary["largest_gap"]
     status = summary["by_status"]
     out = {
