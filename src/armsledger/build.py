@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import time
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from armsledger import paths
@@ -33,7 +33,6 @@ class BuildConfig:
     report_dir: Path = paths.REPORT
     notebooks_dir: Path = paths.NOTEBOOKS
     editions_dir: Path = paths.EDITIONS
-    log: list[str] = field(default_factory=list)
 
 
 def _analysis_code() -> list[Path]:

@@ -23,12 +23,3 @@ BENCHMARKS = ROOT / "benchmarks"
 # The analysts' archive of saved source texts lives beside the checkout, outside git.
 DEFAULT_ARCHIVE = ROOT.parent / "shared" / "seeds"
 
-
-def edition_build_dir(edition: str, build_root: Path = BUILD) -> Path:
-    """Folder holding one edition's executed notebooks, variables and figures."""
-    return build_root / edition
-
-
-def edition_public_dir(edition: str, public_root: Path = PUBLIC) -> Path:
-    """Folder holding one edition's published HTML, PDF and data package."""
-    return public_root / edition
