@@ -28,7 +28,7 @@ def _contract_items(ledger: Ledger) -> list[dict]:
                       "label": _short(row.title)})
         if row.delivery and "/" in row.delivery:
             items.append({"record_id": row.contract_id, "lane": lane, "kind": "delivery window",
-                          "label": _short(f"{row.title}: deliveries"), "date_override": row.delivery})
+                          "label": _short(f"Deliveries: {row.title}"), "date_override": row.delivery})
     return items
 
 
