@@ -382,7 +382,7 @@ def _exports_sentence(summary: dict, out: dict[str, str], years: tuple[str, ...]
     elif published:
         text = f"The sources published a total of {out[f'exports_published_{published[0]}']} for {published[0]}."
     else:
-        text = "No yearly total had been published by this edition's date."
+        text = "No published yearly total passes this edition's filters (its date and minimum certainty)."
     recorded = [y for y in years if summary["by_year"].get(y)]
     if recorded:
         parts = " and ".join(f"{out[f'exports_ledger_{y}']} for {y}" for y in recorded)
