@@ -57,7 +57,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Validation stamps (armsledger.ledger.ensure_valid) go to a per-session folder, never ~/.cache;
+    """Validation stamps (armsledger.datastate.ensure_valid) go to a per-session folder, never ~/.cache;
     notebook subprocesses inherit it through the environment."""
     import os
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from armsledger import certainty as cert
 from armsledger import money
-from armsledger.datastate import InvalidData, data_files, ensure_valid, fingerprint  # noqa: F401
+from armsledger.datastate import InvalidData, ensure_valid
 from armsledger.dates import date_columns, parse_edtf
 from armsledger.vocabulary import RECORD_TABLES
 
