@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from armsledger import datastate, paths
 from armsledger import ledger as L
-from armsledger import paths
 from armsledger.dates import parse_edtf
 from armsledger.vocabulary import NOTEBOOK_TABLES
 
@@ -318,19 +318,19 @@ def test_load_refuses_invalid_data(make_ledger):
 def test_validation_is_stamped_by_content(make_ledger, monkeypatch, tmp_path):
     monkeypatch.setenv("ARMSLEDGER_CACHE", str(tmp_path / "cache"))
     data = make_ledger()
-    before = L.fingerprint(data)
+    before = datastate.fingerprint(data)
     L.load(data)
     assert (tmp_path / "cache" / "validated" / before).exists()
     # An edit changes the fingerprint, so the edited ledger is validated again (and fails).
     path = data / "transfers.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("14000000", "14m"), encoding="utf-8")
-    assert L.fingerprint(data) != before
+    assert datastate.fingerprint(data) != before
     with pytest.raises(L.LedgerError):
         L.load(data)
 
 
 def test_data_files_lists_the_package(real):
-    names = [p.name for p in L.data_files(paths.DATA)]
+    names = [p.name for p in datastate.data_files(paths.DATA)]
     assert names[0] == "datapackage.json"
     assert set(names[1:]) == {f"{t}.csv" for t in L.ALL_TABLES}
 
