@@ -7,6 +7,7 @@ import pandas as pd
 
 from armsledger import charts
 from armsledger.certainty import DISPUTED, TIERS, root_sources
+from armsledger.dates import period_label
 from armsledger.ledger import RECORD_TABLES, Ledger
 from armsledger.money import format_money
 from armsledger.tables import citations, escape, truncated
@@ -157,7 +158,7 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
         rows.append({
             "id": row.record_id,
             "table": TABLE_LABELS[row.table],
-            "date": row.date,
+            "date": period_label(row.date) if row.date else "",
             "what": _describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
             "value or count": _value_text(row) or count,
             "certainty": row.certainty,

@@ -122,7 +122,8 @@ class Ledger:
 
 def _published_bounds(sources: pd.DataFrame) -> pd.DataFrame:
     bounds = date_columns(sources["published"])
-    return pd.DataFrame({"source_id": sources["source_id"], "published_latest": bounds["latest"].values})
+    return pd.DataFrame({"source_id": sources["source_id"], "published": sources["published"].values,
+                         "published_latest": bounds["latest"].values})
 
 
 def _first_filled(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
@@ -161,11 +162,14 @@ def _record_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return records
 
 
-def _visible_from(claims: pd.DataFrame) -> pd.Series:
-    """First day each record was publicly supported: its earliest supporting source's
-    publication, taking the latest possible date where a publication date is uncertain."""
-    supporting = claims[claims["stance"] == "supports"]
-    return supporting.groupby("record_id")["published_latest"].min()
+def _first_reports(claims: pd.DataFrame) -> pd.DataFrame:
+    """Per record, its earliest supporting source's publication: `visible_from` is the first day
+    it was certainly public (the latest possible day where the date is a month or a year), and
+    `first_reported` is that publication date as the source gives it, for labels."""
+    supporting = claims[claims["stance"] == "supports"].sort_values(["published_latest", "source_id"],
+                                                                    kind="stable")
+    first = supporting.drop_duplicates("record_id").set_index("record_id")
+    return pd.DataFrame({"visible_from": first["published_latest"], "first_reported": first["published"]})
 
 
 def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None = None) -> Ledger:
@@ -175,9 +179,10 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     if as_of is not None:
         claims = claims[claims["published_latest"] <= pd.Timestamp(as_of)]
     records = _record_frame(tables)
-    visible = _visible_from(claims)
+    first = _first_reports(claims)
     # Through a dict and to_datetime, so that no visible record at all still gives a datetime column.
-    records["visible_from"] = pd.to_datetime(records["record_id"].map(visible.to_dict()))
+    records["visible_from"] = pd.to_datetime(records["record_id"].map(first["visible_from"].to_dict()))
+    records["first_reported"] = [first["first_reported"].get(r, "") for r in records["record_id"]]
     if as_of is not None:
         records = records[records["visible_from"].notna()]
     records = records.reset_index(drop=True)

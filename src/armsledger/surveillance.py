@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from armsledger.dates import period_label
 from armsledger.ledger import Ledger
 from armsledger.money import format_money
 from armsledger.tables import citations, escape
@@ -33,7 +34,8 @@ def procurements_table(ledger: Ledger, currency: str) -> pd.DataFrame:
     rows = []
     for row in _contracts(ledger).itertuples(index=False):
         rec = recs.loc[row.contract_id]
-        when = row.signed or row.delivery or row.announced or f"first reported {rec['visible_from']:%Y-%m}"
+        dated = row.signed or row.delivery or row.announced
+        when = period_label(dated) if dated else f"first reported {period_label(rec['first_reported'])}"
         maker = ledger.entity_name(row.producer_id) if row.producer_id else ledger.entity_name(row.supplier_id)
         value = "" if pd.isna(row.amount) else format_money(float(row.amount), row.currency)
         converted = rec[f"value_{currency.lower()}"]
@@ -58,14 +60,18 @@ def events_table(ledger: Ledger) -> pd.DataFrame:
     events = events[events["domain"] == "surveillance"]
     recs = ledger.records.set_index("record_id")
     rows = [{
-        "date": row.date,
+        "earliest": recs.at[row.event_id, "earliest"],
+        "date": period_label(row.date) if row.date else "undated",
         "what": row.summary,
         "kind": row.kind.replace("_", " "),
         "where": row.place,
         "certainty": recs.at[row.event_id, "certainty"],
         "sources": citations(recs.at[row.event_id, "source_ids"]),
     } for row in events.itertuples(index=False)]
-    return pd.DataFrame(rows).sort_values("date").reset_index(drop=True) if rows else pd.DataFrame(rows)
+    if not rows:
+        return pd.DataFrame(rows)
+    ordered = pd.DataFrame(rows).sort_values("earliest", kind="stable", na_position="last")
+    return ordered.drop(columns="earliest").reset_index(drop=True)
 
 
 def summarise(ledger: Ledger) -> dict:

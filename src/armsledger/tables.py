@@ -72,6 +72,9 @@ def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: d
 
 
 _CITATION = re.compile(r"@[\w-]+")
+# Where a line may break: at spaces and after a hyphen before a letter (Unicode line breaking, which
+# browsers and Typst follow), so a long record id such as agg-2024-jan-jul-arms-exports wraps.
+_BREAKS = re.compile(r"\s+|(?<=-)(?=[^\W\d])")
 # About how many characters of 7.5-point text fit across an A4 page with 2 cm margins.
 LINE_CHARACTERS = 125
 
@@ -82,7 +85,7 @@ def _visible(text: str, raw: bool) -> tuple[int, int]:
     if raw and "@" in text:
         return 18 * len(_CITATION.findall(text)), 12
     plain = text.replace("\\", "")
-    return len(plain), max((len(w) for w in plain.split()), default=0)
+    return len(plain), max((len(w) for w in _BREAKS.split(plain)), default=0)
 
 
 def _width_weights(cells: pd.DataFrame, raw_columns: tuple[str, ...]) -> list[int]:

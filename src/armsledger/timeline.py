@@ -7,8 +7,8 @@ import pandas as pd
 from armsledger.ledger import Ledger
 
 LANES = ("Contracts", "Customs-recorded exports", "Flights", "Surveillance", "Diplomacy & statements")
-COLUMNS = ["record_id", "lane", "kind", "label", "date", "earliest", "latest", "precision",
-           "is_span", "dated_by_report", "certainty", "source_ids"]
+COLUMNS = ["record_id", "lane", "kind", "label", "text", "date", "earliest", "latest", "precision",
+           "is_span", "dated_by_report", "first_reported", "certainty", "source_ids"]
 
 
 def _short(text: str, limit: int = 52) -> str:
@@ -25,10 +25,10 @@ def _contract_items(ledger: Ledger) -> list[dict]:
     for row in ledger.table("contracts").itertuples(index=False):
         lane = "Contracts" if row.domain == "arms" else "Surveillance"
         items.append({"record_id": row.contract_id, "lane": lane, "kind": f"contract ({row.kind})",
-                      "label": _short(row.title)})
+                      "text": row.title})
         if row.delivery and "/" in row.delivery:
             items.append({"record_id": row.contract_id, "lane": lane, "kind": "delivery window",
-                          "label": _short(f"Deliveries: {row.title}"), "date_override": row.delivery})
+                          "text": f"Deliveries: {row.title}", "date_override": row.delivery})
     return items
 
 
@@ -42,7 +42,7 @@ def _transfer_items(ledger: Ledger) -> list[dict]:
         value = "" if pd.isna(row.amount) else " " + format_money(float(row.amount), row.currency, compact=True)
         prefix = {"approx": " ≈", "at_least": " ≥"}.get(row.amount_kind, "") if value else ""
         items.append({"record_id": row.transfer_id, "lane": "Customs-recorded exports",
-                      "kind": f"transfer{mode}", "label": _short(f"{who}{mode}{prefix}{value}")})
+                      "kind": f"transfer{mode}", "text": f"{who}{mode}{prefix}{value}"})
     return items
 
 
@@ -53,27 +53,30 @@ def _flight_items(ledger: Ledger) -> list[dict]:
         plural = "flight" if count.strip() in ("1", "") else "flights"
         route = " → ".join(part for part in (row.origin, row.destination) if part)
         items.append({"record_id": row.flight_id, "lane": "Flights", "kind": "flight",
-                      "label": _short(f"{count}{plural} {route}".strip())})
+                      "text": f"{count}{plural} {route}".strip()})
     return items
 
 
 def _event_items(ledger: Ledger) -> list[dict]:
     lanes = {"surveillance": "Surveillance", "diplomacy": "Diplomacy & statements", "arms": "Diplomacy & statements"}
     return [
-        {"record_id": row.event_id, "lane": lanes[row.domain], "kind": row.kind, "label": _short(row.summary)}
+        {"record_id": row.event_id, "lane": lanes[row.domain], "kind": row.kind, "text": row.summary}
         for row in ledger.table("events").itertuples(index=False)
     ]
 
 
 def build_timeline(ledger: Ledger) -> pd.DataFrame:
-    """Timeline rows sorted by date. Undated records are placed at their first report
-    (`dated_by_report`), so the sea-route claim still shows when it surfaced."""
+    """Timeline rows sorted by date, each with its full `text` and a short chart `label`. Undated
+    records are placed at their first report (`dated_by_report`), so the sea-route claim still
+    shows when it surfaced."""
     from armsledger.dates import date_columns
 
     items = _contract_items(ledger) + _transfer_items(ledger) + _flight_items(ledger) + _event_items(ledger)
     if not items:
         return pd.DataFrame(columns=COLUMNS)
     frame = pd.DataFrame(items)
+    frame["text"] = [" ".join(str(text).split()) for text in frame["text"]]
+    frame["label"] = [_short(text) for text in frame["text"]]
     records = ledger.records.set_index("record_id")
     frame["date"] = frame["record_id"].map(records["date"])
     if "date_override" in frame:
@@ -86,6 +89,7 @@ def build_timeline(ledger: Ledger) -> pd.DataFrame:
     frame.loc[frame["dated_by_report"], "latest"] = reported[frame["dated_by_report"]]
     frame.loc[frame["dated_by_report"], "precision"] = "day"
     frame["is_span"] = frame["precision"] != "day"
+    frame["first_reported"] = frame["record_id"].map(records["first_reported"])
     frame["certainty"] = frame["record_id"].map(records["certainty"])
     frame["source_ids"] = frame["record_id"].map(records["source_ids"])
     return frame[COLUMNS].sort_values(["earliest", "lane", "record_id"], kind="stable").reset_index(drop=True)
@@ -95,7 +99,7 @@ def _when(row) -> str:
     from armsledger.dates import period_label
 
     if row.dated_by_report:
-        return f"undated (first reported {row.earliest:%Y-%m-%d})"
+        return f"undated (first reported {period_label(row.first_reported)})"
     return period_label(row.date)
 
 
@@ -107,7 +111,7 @@ def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
     return truncated(pd.DataFrame({
         "date": [_when(r) for r in items.itertuples(index=False)],
         "lane": items["lane"],
-        "item": items["label"],
+        "item": items["text"],
         "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
         "sources": [citations(s) for s in items["source_ids"]],
