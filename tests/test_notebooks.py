@@ -159,16 +159,16 @@ def test_fragments_merge_without_clashes(runs, name):
 @slow
 def test_defaults_on_the_real_data(runs):
     summary = _summary(runs, "defaults")
-    assert summary["01-ledger"]["records"] == 51
-    assert summary["01-ledger"]["by_certainty"] == {"confirmed": 12, "probable": 25, "possible": 12, "disputed": 2}
-    assert summary["02-timeline"]["items"] == 35
+    assert summary["01-ledger"]["records"] == 56
+    assert summary["01-ledger"]["by_certainty"] == {"confirmed": 12, "probable": 29, "possible": 13, "disputed": 2}
+    assert summary["02-timeline"]["items"] == 40
     assert summary["03-values"]["by_year"]["2023"]["disclosed_sum"] == 1_320_120.0
     gap = summary["04-reconciliation"]["gaps"]["agg-2024-feb-mar-may-arms-exports-eur"]
     assert 1.1e6 <= gap["gap"] <= 1.3e6 and gap["months_without_rows"] == ["2024-05"]
     assert summary["04-reconciliation"]["contradictions"] == 4
     assert summary["05-surveillance"]["israeli_makers"] == ["cellebrite", "circles"]
     shown = _variables(runs, "defaults")
-    assert shown["records_total"] == "51"
+    assert shown["records_total"] == "56"
     assert shown["exports_published_2024"] == "€42.3 million"
     assert shown["contract_largest_value"] == "€323.6 million"
 
@@ -196,7 +196,7 @@ def _assert_same_outputs(first: Path, second: Path) -> None:
 @slow
 def test_as_of_edition_shows_only_what_was_known(runs):
     summary = _summary(runs, "edition-as-of-2024-06")
-    assert summary["01-ledger"]["records"] == 21
+    assert summary["01-ledger"]["records"] == 22
     assert summary["03-values"]["published_by_year"] == {}  # the 2023 and 2024 totals came out in 2025
     assert summary["03-values"]["largest_contract"] is None  # the Elbit deal was announced in November 2024
     assert "agg-2024-arms-exports-eur" not in summary["04-reconciliation"]["gaps"]

@@ -48,6 +48,7 @@ EXPECTED = {
     "amount-max": ["data/transfers.csv:2:amount_max: amount-max"],
     "amount-max-below": ["data/transfers.csv:2:amount_max: amount-max"],
     "currency-missing": ["data/contracts.csv:2:currency: currency-missing"],
+    "operator-scope": ["data/aggregates.csv:2:operator_id: operator-scope"],
     "undisclosed-amount": ["data/transfers.csv:2:amount: undisclosed-amount"],
     "currency-code": ["data/transfers.csv:2:currency: currency-code"],
     "country-code": ["data/entities.csv:2:country: country-code"],

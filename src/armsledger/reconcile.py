@@ -8,7 +8,7 @@ import pandas as pd
 
 from armsledger import money
 from armsledger.dates import DateRange, parse_edtf, period_label
-from armsledger.ledger import Ledger
+from armsledger.ledger import Ledger, entity_lineage
 from armsledger.values import customs_or_undisclosed, flows_between
 
 OPPOSING = ("contradicts", "denies")
@@ -53,8 +53,19 @@ def _placement(window: DateRange, earliest, latest) -> str:
     return "partly" if overlaps else "outside"
 
 
-def _month_of(earliest, latest) -> list[str]:
-    return [str(p) for p in pd.period_range(earliest, latest, freq="M")]
+def _pinned_months(earliests: pd.Series, latests: pd.Series) -> set[str]:
+    """Months that rows dated within one month account for. A row known only to fall somewhere in
+    a longer window does not show which month it filled, so it leaves every month of it open."""
+    return {f"{first:%Y-%m}" for first, last in zip(earliests, latests, strict=True)
+            if not pd.isna(first) and not pd.isna(last) and (first.year, first.month) == (last.year, last.month)}
+
+
+def _flights_of(flights: pd.DataFrame, operator_id: str, lineage: dict[str, set[str]]) -> pd.DataFrame:
+    """The flights a total counts: all of them, or those of `operator_id` and its units."""
+    if not operator_id:
+        return flights
+    keep = [operator_id in lineage.get(op, {op}) for op in flights["operator_id"]]
+    return flights[keep]
 
 
 def _status(published_low: float, published_high: float, rows_low: float, rows_high: float,
@@ -106,6 +117,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     certainty = dict(zip(ledger.records["record_id"], ledger.records["certainty"], strict=True))
     flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
                                             left_on="flight_id", right_on="record_id")
+    lineage = entity_lineage(ledger.tables["entities"])
     rows = []
     flows_by_pair: dict[tuple[str, str], pd.DataFrame] = {}
     for agg in aggregates.itertuples(index=False):
@@ -115,8 +127,9 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             published = float(agg.count) if not pd.isna(agg.count) else math.nan
             published_low = published
             published_high = math.inf if agg.count_kind == "at_least" else published
-            placed = flights.assign(placement=[_placement(window, first, last) for first, last
-                                               in zip(flights["earliest"], flights["latest"], strict=True)])
+            counted = _flights_of(flights, agg.operator_id, lineage)
+            placed = counted.assign(placement=[_placement(window, first, last) for first, last
+                                               in zip(counted["earliest"], counted["latest"], strict=True)])
             inside = placed[placed["placement"] == "inside"]
             partly = placed[placed["placement"] == "partly"]
             rows_low = float(inside["count"].fillna(0).sum())
@@ -124,8 +137,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             rows_high = math.inf if open_ended else rows_low
             rows_point, tolerance, unit = rows_low, 0.0, "flights"
             ids = list(inside["flight_id"])
-            covered = {m for first, last in zip(inside["earliest"], inside["latest"], strict=True)
-                       for m in _month_of(first, last)}
+            covered = _pinned_months(inside["earliest"], inside["latest"])
             rate = 1.0
         else:
             point, published_low, published_high = money.value_bounds(agg.amount, agg.amount_max, agg.amount_kind)
@@ -139,8 +151,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
                 float(inside["tolerance"].sum()) if not inside.empty else 0.0)
             unit = agg.currency
             ids = list(inside["transfer_id"])
-            covered = {m for first, last in zip(inside["earliest"], inside["latest"], strict=True)
-                       for m in _month_of(first, last)}
+            covered = _pinned_months(inside["earliest"], inside["latest"])
             rate = (money.fx_rate(agg.currency, currency, agg.value_date or agg.period).rate
                     if agg.currency else math.nan)
         gap = published - rows_point if not math.isnan(published) else math.nan

@@ -79,6 +79,7 @@ RULES = {
     "edtf": "a date field is not valid EDTF, ends before it starts, or has an empty end",
     "amount-max": "amount_max without amount_kind=range, below amount, or missing for a range",
     "currency-missing": "an amount without a currency",
+    "operator-scope": "aggregates.operator_id on a total that is not a flight count",
     "undisclosed-amount": "amount_kind=undisclosed with an amount",
     "currency-code": "currency is not an ISO 4217 code",
     "country-code": "country is not an ISO 3166-1 alpha-3 code (historic codes allowed)",
@@ -587,6 +588,17 @@ class _Validator:
                 if re.fullmatch(r"[A-Z]{3}", currency) and not _is_currency(currency):
                     self.at(table, i, "currency", "currency-code", f'"{currency}" is not an ISO 4217 currency code')
 
+    def check_operator_scope(self) -> None:
+        """An operator narrows a count of flights; on a money total it would be silently ignored."""
+        table = self.tables.get("aggregates")
+        if table is None or "operator_id" not in table.fields or "scope" not in table.fields:
+            return
+        for i, row in enumerate(table.rows):
+            scope = row["scope"].strip()
+            if row["operator_id"].strip() and scope != "military_flights":
+                self.at(table, i, "operator_id", "operator-scope",
+                        f'operator_id is only for scope=military_flights (scope is "{scope}")')
+
     def check_countries(self) -> None:
         for table in self.tables.values():
             names = [n for n in table.fields if n == "country" or n.endswith("_country")]
@@ -904,6 +916,7 @@ class _Validator:
             self.check_numbers()
             self.check_edtf()
             self.check_money()
+            self.check_operator_scope()
             self.check_countries()
             self.check_certainty()
             self.check_cycles()
