@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from armsledger.money import FXError, convert_values, format_money, fx_rate, value_bounds
+from armsledger.money import FXError, convert_values, format_as_written, format_money, fx_rate, value_bounds
 
 NAN = math.nan
 INF = math.inf
@@ -218,3 +218,12 @@ def test_convert_values_custom_date_column():
 )
 def test_format_money(value, currency, kwargs, text):
     assert format_money(value, currency, **kwargs) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(42.3e6, "€42.3 million"), (335e6, "€335 million"), (14e6, "€14 million"), (15.75e6, "€15.75 million"),
+     (1.2344e6, "€1.234 million"), (540_120.0, "€540,120"), (NAN, "undisclosed")],
+)
+def test_format_as_written_keeps_the_figures_own_precision(value, text):
+    assert format_as_written(value, "EUR") == text

@@ -9,7 +9,7 @@ from armsledger import charts
 from armsledger.certainty import DISPUTED, TIERS, root_sources
 from armsledger.dates import period_label
 from armsledger.ledger import RECORD_TABLES, Ledger
-from armsledger.money import format_money
+from armsledger.money import format_as_written
 from armsledger.tables import citations, escape, truncated
 
 TIER_COLUMNS = (*TIERS, DISPUTED)
@@ -101,9 +101,9 @@ def _value_text(row) -> str:
     if pd.isna(row.amount):
         return "undisclosed" if row.amount_kind == "undisclosed" else ""
     prefix = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ ", "range": ""}.get(row.amount_kind, "")
-    text = prefix + format_money(float(row.amount), row.currency, digits=2)
+    text = prefix + format_as_written(float(row.amount), row.currency)
     if row.amount_kind == "range" and not pd.isna(row.amount_max):
-        text += " – " + format_money(float(row.amount_max), row.currency, digits=2)
+        text += " – " + format_as_written(float(row.amount_max), row.currency)
     return text
 
 

@@ -173,6 +173,15 @@ def convert_values(frame: pd.DataFrame, target: str, date_column: str = "value_d
     return out
 
 
+def format_as_written(value: float, currency: str) -> str:
+    """A figure from a source with no more decimals than it was stored with, so a reported
+    €42.3 million does not print as €42.30 million nor $335 million as $335.0 million."""
+    if _missing(value) or (isinstance(value, float) and not math.isfinite(value)) or abs(value) < 1_000_000:
+        return format_money(value, currency)
+    millions = f"{abs(value) / 1_000_000:.3f}".rstrip("0")
+    return format_money(value, currency, digits=len(millions.split(".")[1]))
+
+
 def format_money(value: float, currency: str, digits: int = 1, compact: bool = False) -> str:
     """Display string for prose: €42.3 million, $335.0 million, €540,120; compact: €42.3m, €0.54m."""
     if _missing(value) or (isinstance(value, float) and not math.isfinite(value)):

@@ -236,7 +236,8 @@ def _compare_totals(first, second) -> str:
             f" for {period_label(agg_a.period)}: {verdict}, {diff:.1f}% apart{why}")
 
 
-def _amount_cell(value: float, unit: str, kind: str = "") -> str:
+def _amount_cell(value: float, unit: str, kind: str = "", as_written: bool = False) -> str:
+    """A money or flight-count cell; `as_written` keeps a published figure's own precision."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float) and math.isinf(value):
@@ -244,6 +245,8 @@ def _amount_cell(value: float, unit: str, kind: str = "") -> str:
     prefix = "≥ " if kind == "at_least" else ("≈ " if kind == "approx" else "")
     if unit == "flights":
         return f"{prefix}{value:.0f} flights"
+    if as_written:
+        return prefix + money.format_as_written(value, unit)
     return prefix + money.format_money(value, unit, digits=2)
 
 
@@ -274,7 +277,7 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
         rows.append({
             "period": period_label(r.period),
             "what": "arms exports" if r.scope == "arms_exports" else "military flights",
-            "published": _amount_cell(r.published, unit, r.published_kind),
+            "published": _amount_cell(r.published, unit, r.published_kind, as_written=True),
             "ledger rows": str(r.rows),
             "sum of rows": _amount_cell(r.rows_sum, unit),
             "gap": gap,

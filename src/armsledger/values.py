@@ -64,13 +64,12 @@ def customs_exports(ledger: Ledger, currency: str, exporter: str = "serbia", imp
 
 
 def _reported(amount: float, currency: str, kind: str) -> str:
-    from armsledger.money import format_money
+    from armsledger.money import format_as_written
 
     if pd.isna(amount):
         return "undisclosed"
     prefix = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ "}.get(kind, "")
-    text = format_money(float(amount), currency, digits=2) if amount >= 1e6 else format_money(float(amount), currency)
-    return prefix + text
+    return prefix + format_as_written(float(amount), currency)
 
 
 def sum_bounds(frame: pd.DataFrame) -> dict:
