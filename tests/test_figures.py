@@ -13,6 +13,8 @@ from armsledger.figures import (
     date_agrees,
     field_kind,
     money_agrees,
+    normalise_for_archive,
+    occurs_in_archive,
     parse_count,
     parse_date,
     parse_money,
@@ -110,6 +112,8 @@ def test_parse_money_rejects(text):
         ("1.234.567,5", False, "1234567.5"),
         ("1,234,567.5", False, "1234567.5"),
         ("3,1415", False, "3.1415"),
+        ("0,540", True, "0.540"),  # a leading 0 is never a thousands group: 0,540 mln
+        ("0,014", True, "0.014"),
     ],
 )
 def test_read_decimal(text, magnitude, expected):
@@ -397,3 +401,13 @@ def test_parse_figure_dispatch():
     assert isinstance(figures.parse_figure("count", "dva"), figures.Count)
     with pytest.raises(ValueError):
         figures.parse_figure("text", "x")
+
+
+@pytest.mark.parametrize(
+    ("figure", "found"),
+    [("$335 million", True), ("35 million", False), ("335", True), ("Sept", False), ("September", True),
+     ("Krusik", True), ("Krus", False), ("million,", True), ("$335", True), ("", False)],
+)
+def test_a_figure_occurs_in_an_archive_only_as_whole_tokens(figure, found):
+    text = normalise_for_archive("Valued at $335 million, reported in September; made at Krusik.")
+    assert occurs_in_archive(figure, text) is found

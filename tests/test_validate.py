@@ -4,6 +4,8 @@ the real data."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,8 @@ EXPECTED = {
     "missing-column": ["data/events.csv:1:note: missing-column"],
     "duplicate-header": ["data/categories.csv:1:label: duplicate-header"],
     "empty-file": ["data/categories.csv: empty-file"],
+    "empty-table": ["data/claims.csv: empty-table"],
+    "delimiter": ["data/categories.csv: delimiter"],
     "missing-file": ["data/flights.csv: missing-file"],
     "missing-datapackage": ["data/datapackage.json: missing-file"],
     "blank-row": ["data/events.csv:2: blank-row"],
@@ -199,6 +203,13 @@ def test_problem_str_forms(tmp_path, monkeypatch):
         ("transfers.csv", b"\n\n\n", "empty-file"),
         ("transfers.csv", b"\xff\xfet\x00r\x00", "encoding"),
         ("claims.csv", b"claim_id\n" + b"x" * 200_000 + b"\n", "missing-column"),
+        ("datapackage.json", b"[]", "datapackage"),
+        ("datapackage.json", b"null", "datapackage"),
+        ("datapackage.json", b'{"resources": [1]}', "datapackage"),
+        ("datapackage.json", b'{"resources": [{"name": "x", "path": 5}]}', "datapackage"),
+        ("datapackage.json", b'{"resources": []}', "datapackage"),
+        ("transfers.csv", "transfer_id,date\n".encode("utf-16"), "encoding"),
+        ("transfers.csv", b"transfer_id\tdate\tamount\n", "delimiter"),
     ],
 )
 def test_garbage_never_crashes(make_ledger, name, content, rule):
@@ -346,3 +357,88 @@ def test_cli_validation_that_passes_spares_the_build_a_second_one(make_ledger, m
     assert is_validated(data)
     (data / "flights.csv").write_text((data / "flights.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert not is_validated(data)  # the stamp names the content
+
+
+@pytest.mark.parametrize("content", [b"[]", b"null", b'{"resources": [1]}', b'{"resources": [{"path": ["x.csv"]}]}'])
+def test_cli_on_a_malformed_datapackage_exits_2_without_a_traceback(make_ledger, capsys, content):
+    data = make_ledger()
+    (data / "datapackage.json").write_bytes(content)
+    assert cli.main(["validate", "--data", "data"]) == 2
+    assert "data/datapackage.json: datapackage:" in capsys.readouterr().out
+
+
+def test_a_datapackage_missing_a_table_says_which(make_ledger):
+    data = make_ledger()
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] != "claims"]
+    (data / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    messages = [str(p) for p in validate(data).problems]
+    assert messages == ['data/datapackage.json: datapackage: has no resource "claims"; the ledger needs all of '
+                        "sources, entities, contracts, contract_lines, transfers, flights, events, aggregates, "
+                        "claims, categories"]
+
+
+def test_archive_figure_must_match_whole_tokens(make_ledger):
+    """"4 million euros" occurs inside "14 million euros" but is not what the source wrote."""
+    data = make_ledger()
+    claims = data / "claims.csv"
+    claims.write_text(claims.read_text(encoding="utf-8").replace(
+        "fixture-gazette-2024-03,14 million euros,", "fixture-gazette-2024-03,4 million euros,"), encoding="utf-8")
+    shipments = data / "transfers.csv"
+    shipments.write_text(shipments.read_text(encoding="utf-8").replace(",14000000,", ",4000000,"), encoding="utf-8")
+    assert [p.rule for p in validate(data, ARCHIVE).problems] == ["archive-figure"]
+
+
+def test_archive_file_outside_the_archive_folder_is_refused(make_ledger, tmp_path):
+    data = make_ledger()
+    sources = data / "sources.csv"
+    sources.write_text(sources.read_text(encoding="utf-8").replace(",fixture-gazette.txt,", ",../data/claims.csv,"),
+                       encoding="utf-8")
+    problems = [str(p) for p in validate(data, ARCHIVE).problems]
+    assert problems == [f'data/sources.csv:2:archive: archive-missing: "../data/claims.csv" must name a file '
+                        f"inside the archive folder {ARCHIVE}"]
+
+
+def test_one_problem_stays_on_one_line(make_ledger, capsys):
+    data = make_ledger()
+    flights = data / "flights.csv"
+    lines = flights.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("date")] = "2024-1X"  # the edtf parser prints debugging lines for this one
+    cells[header.index("count_kind")] = '"exact\nish"'
+    flights.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    assert cli.main(["validate", "--data", "data"]) == 2
+    out = capsys.readouterr().out.splitlines()
+    problems = out[:-2]
+    assert problems and all(line.startswith("data/") for line in problems), out
+    assert any("exact\\nish" in line for line in problems)
+
+
+def test_validate_into_a_closed_pipe_is_not_an_error(make_ledger):
+    """`armsledger validate | head`: more output than a pipe holds, and a reader that stops early."""
+    data = make_ledger()
+    categories = data / "categories.csv"
+    rows = [f"Bad Id {i},Label,,,," for i in range(3000)]
+    categories.write_text(categories.read_text(encoding="utf-8") + "\n".join(rows) + "\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; from armsledger import cli; "
+                             "sys.exit(cli.main(['validate', '--data', 'data']))"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(10)
+    proc.stdout.close()  # the reader goes away with most of the output unread
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 2, stderr  # the data are invalid, whoever reads the output
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+
+
+def test_a_stray_space_is_named_in_the_message(make_ledger):
+    data = make_ledger()
+    transfers = data / "transfers.csv"
+    lines = transfers.read_text(encoding="utf-8").splitlines()
+    header, cells = lines[0].split(","), lines[1].split(",")
+    cells[header.index("mode")] = "air "
+    transfers.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
+    messages = [str(p) for p in validate(data).problems]
+    assert messages == ['data/transfers.csv:2:mode: enum: must be one of air, sea, land, unknown, got "air " '
+                        "(remove the spaces around it)"]

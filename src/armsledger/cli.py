@@ -1,8 +1,13 @@
-"""Command line: `armsledger validate | datadict | build`."""
+"""armsledger: validate the ledger, write its data dictionary, build and check the report.
+
+Exit status: 0 success; 1 a failed build or check; 2 invalid data (validate, build) or a
+command-line error.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -15,13 +20,17 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     stamp = stamp_for(Path(args.data))  # of the files as they were when validation began
     result = validate(Path(args.data), Path(args.archive) if args.archive else None)
-    for problem in result.problems:
-        print(problem)
-    for line in result.summary_lines():
-        print(line)
     if result.ok:
         mark_valid(Path(args.data), stamp)  # a build of these files need not validate them again
-    return 0 if result.ok else 2
+    status = 0 if result.ok else 2
+    try:
+        for problem in result.problems:
+            print(problem)
+        for line in result.summary_lines():
+            print(line)
+    except BrokenPipeError:  # `armsledger validate | head`: the verdict stands
+        _silence_stdout()
+    return status
 
 
 def _cmd_datadict(args: argparse.Namespace) -> int:
@@ -73,8 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="armsledger", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    validate = sub.add_parser("validate", help="check the ledger: schema, keys, dates, rules, evidence")
-    validate.add_argument("--data", default=str(paths.DATA), help="folder with datapackage.json and the CSV tables")
+    validate = sub.add_parser(
+        "validate", help="check the ledger: schema, keys, dates, rules, evidence",
+        description="Check every table of the ledger and print every problem, one per line, as "
+                    "data/<table>.csv:<row>:<column>: <rule>: <message> (row 1 is the header), then a "
+                    "summary. Exit status 0 when the ledger is clean, 2 when it is not.")
+    validate.add_argument("--data", default=str(paths.DATA),
+                          help=f"folder with datapackage.json and the CSV tables (default: {paths.DATA})")
     validate.add_argument("--archive", default=None,
                           help="folder of saved source texts; each claim's figure must occur in its source's file")
     validate.set_defaults(func=_cmd_validate)
@@ -105,8 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Messages quote cells in any script (Cyrillic, arrows); a console in a legacy encoding shows
+    # them escaped instead of failing.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # the reader of our output went away before the end
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout() -> None:
+    """Send what is still buffered for a closed pipe to /dev/null, so exit does not fail flushing it."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

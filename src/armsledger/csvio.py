@@ -77,6 +77,11 @@ def read_csv(path: Path) -> CsvFile:
     if not data:
         result.issues.append(CsvIssue("empty-file", "file is empty (0 bytes); it needs at least a header row"))
         return result
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode Text" export; decoding it as UTF-8 would bury this under follow-on errors.
+        result.issues.append(CsvIssue("encoding", "is UTF-16 (a spreadsheet's \"Unicode text\" export); "
+                                                  "save it as CSV UTF-8, comma-separated"))
+        return result
     text, issue = decode_utf8(data)
     if issue is not None:
         result.issues.append(issue)
@@ -89,6 +94,13 @@ def read_csv(path: Path) -> CsvFile:
         if not result.issues:
             result.issues.append(CsvIssue("empty-file", "has no header row"))
         return result
+    if len(records[0]) == 1:
+        for sign, name in ((";", "semicolon"), ("\t", "tab")):
+            if sign in records[0][0]:
+                # Spreadsheets in many European locales save CSV with semicolons.
+                result.issues.append(CsvIssue("delimiter", f"the header is one cell holding {name}s: the file "
+                                                           f"is {name}-separated; save it comma-separated"))
+                return result
     result.header = records[0]
     # Trailing blank lines are an editor artefact, not rows anyone meant to add.
     last = len(records)

@@ -12,9 +12,16 @@ VALIDATION_CODE = ("validate.py", "figures.py", "csvio.py", "dates.py")
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    """datapackage.json and every table file it names."""
-    schema = json.loads((Path(data_dir) / "datapackage.json").read_text(encoding="utf-8"))
-    return [Path(data_dir) / "datapackage.json", *(Path(data_dir) / r["path"] for r in schema["resources"])]
+    """datapackage.json and every table file it names. A descriptor that cannot be read names
+    no tables here: the validator says what is wrong with it."""
+    descriptor_path = Path(data_dir) / "datapackage.json"
+    try:
+        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [descriptor_path]
+    resources = descriptor.get("resources") if isinstance(descriptor, dict) else None
+    tables = [r["path"] for r in resources or [] if isinstance(r, dict) and isinstance(r.get("path"), str)]
+    return [descriptor_path, *(Path(data_dir) / t for t in tables)]
 
 
 def _digest(paths: list[Path]) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
+import io
 import math
 import re
 import time
@@ -137,7 +139,10 @@ def _parse_full(text: str) -> DateRange:
     import edtf  # builds its grammar on import (0.1 s); plain dates never need it
 
     try:
-        parsed = edtf.parse_edtf(text)
+        # The parser prints debugging lines for some inputs (2024-1X); they must not end up in
+        # the validator's one-problem-per-line output.
+        with contextlib.redirect_stdout(io.StringIO()):
+            parsed = edtf.parse_edtf(text)
     except Exception as exc:  # the parser raises several exception types
         raise EDTFError(f"{text!r} is not a valid EDTF date") from exc
     precision = _precision(parsed)

@@ -107,6 +107,18 @@ def normalise_for_archive(text: str) -> str:
     return _SPACE.sub(" ", text.translate(_ARCHIVE_MAP)).strip()
 
 
+def occurs_in_archive(figure: str, normalised_text: str) -> bool:
+    """Whether `figure` occurs in an archived text as a whole token sequence: "35 million" is not
+    found inside "$335 million", nor "Sept" inside "September". A figure that begins or ends with
+    a sign or symbol ($335M) is matched at that edge as written."""
+    needle = normalise_for_archive(figure)
+    if not needle:
+        return False
+    before = r"(?<!\w)" if re.match(r"\w", needle) else ""
+    after = r"(?!\w)" if re.search(r"\w$", needle) else ""
+    return re.search(before + re.escape(needle) + after, normalised_text) is not None
+
+
 # ---------------------------------------------------------------------------
 # Numbers
 
@@ -138,7 +150,8 @@ def read_decimal(text: str, magnitude_follows: bool = False) -> Decimal:
     for sep in (",", "."):
         if sep in t:
             parts = t.split(sep)
-            thousands = (
+            # A leading 0 is never a thousands group: 0,540 mln is 0.540 million.
+            thousands = parts[0] != "0" and (
                 len(parts) > 2
                 or len(parts[1]) == 3 and (sep == "," or not magnitude_follows)
             )

@@ -20,8 +20,8 @@ import pycountry
 from armsledger import figures
 from armsledger.csvio import CsvFile, decode_utf8, read_csv
 from armsledger.dates import EDTFError, parse_edtf
+from armsledger.vocabulary import LEDGER_TABLES, RECORD_TABLES
 
-RECORD_TABLES = ("contracts", "contract_lines", "transfers", "flights", "events", "aggregates")
 ENTITY_TABLE = "entities"
 # `|`-separated id lists, which Frictionless cannot check; None means an id of any table.
 LIST_REFERENCES: dict[tuple[str, str], tuple[str, ...] | None] = {
@@ -55,7 +55,9 @@ RULES = {
     "missing-file": "datapackage.json or a table's CSV file does not exist",
     "datapackage": "datapackage.json is not valid JSON or describes its resources wrongly",
     "encoding": "a file is not UTF-8 (a BOM is accepted); gives the byte offset",
-    "empty-file": "a table file has zero bytes or no header row (header only is fine)",
+    "empty-file": "a table file has zero bytes or no header row",
+    "empty-table": "sources, entities or claims has a header but no rows (other tables may be empty)",
+    "delimiter": "a table is separated by semicolons or tabs instead of commas",
     "csv-syntax": "a file cannot be parsed as CSV at all",
     "blank-row": "an empty row between data rows",
     "ragged-row": "a row has more or fewer cells than the header",
@@ -96,6 +98,14 @@ RULES = {
 }
 
 
+def _spaces_hint(cell: str) -> str:
+    """Spreadsheets keep a stray space typed before or after a value, and it is invisible there."""
+    return " (remove the spaces around it)" if cell != cell.strip() else ""
+
+
+# Tables whose rows everything else cites; a header-only copy of one is a mistake, not a ledger.
+NEVER_EMPTY = {"sources": "a source", "entities": "its parties", "claims": "a supporting claim"}
+
 # ---------------------------------------------------------------------------
 # Results
 
@@ -126,7 +136,9 @@ class Problem:
         return text
 
     def __str__(self) -> str:
-        return f"{self.location()}: {self.rule}: {self.message}"
+        # A cell quoted in a message may hold a line break; one problem stays on one line.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.location()}: {self.rule}: {message}"
 
 
 @dataclass
@@ -306,6 +318,10 @@ class _Validator:
             else:
                 self.add(path, None, None, "datapackage",
                          f"resource {number} needs a name, a path and a schema with fields")
+        for name in LEDGER_TABLES:
+            if name not in names:
+                self.add(path, None, None, "datapackage",
+                         f'has no resource "{name}"; the ledger needs all of {", ".join(LEDGER_TABLES)}')
         return good
 
     def load_tables(self, resources: list[dict]) -> None:
@@ -346,6 +362,9 @@ class _Validator:
             if name not in index:
                 table.missing_columns.add(name)
                 self.add(table.path, 1, name, "missing-column", "column is missing from the header")
+        if not csv_file.rows and table.name in NEVER_EMPTY:
+            self.add(table.path, None, None, "empty-table",
+                     f"has a header but no rows; every record needs {NEVER_EMPTY[table.name]}")
         width = len(header)
         positions = [(name, index[name]) for name in table.fields if name in index]
         for cells, row in zip(csv_file.rows, csv_file.row_numbers, strict=True):
@@ -483,10 +502,10 @@ class _Validator:
                 self.at(table, index, name, "required", "is required")
             elif constraint == "enum":
                 options = ", ".join(str(v) for v in value or [])
-                self.at(table, index, name, "enum", f'must be one of {options}, got "{cell}"')
+                self.at(table, index, name, "enum", f'must be one of {options}, got "{cell}"{_spaces_hint(cell)}')
             elif constraint == "pattern":
                 hint = PATTERN_HINTS.get(value, f"match {value}")
-                self.at(table, index, name, "pattern", f'must be {hint}, got "{cell}"')
+                self.at(table, index, name, "pattern", f'must be {hint}, got "{cell}"{_spaces_hint(cell)}')
             elif constraint == "minimum":
                 self.at(table, index, name, "minimum", f'must be at least {value}, got "{cell}"')
             elif constraint == "maximum":
@@ -683,6 +702,8 @@ class _Validator:
         claims = self.loaded("claims")
         if claims is None or not {"record_id", "stance"} <= set(claims.fields) - claims.missing_columns:
             return  # without these columns every record would look unsupported
+        if not claims.rows:
+            return  # reported once as empty-table, not once per record
         records: dict[str, tuple[Table, int]] = {}
         for name in RECORD_TABLES:
             table = self.loaded(name)
@@ -877,6 +898,11 @@ class _Validator:
             if not name or sid in texts:
                 continue
             path = folder / name
+            if not path.resolve().is_relative_to(folder.resolve()):
+                texts[sid] = None
+                self.at(sources, i, "archive", "archive-missing",
+                        f'"{name}" must name a file inside the archive folder {display_path(folder)}')
+                continue
             if folder.is_dir() and path.is_file():
                 text, _ = decode_utf8(path.read_bytes())
                 texts[sid] = figures.normalise_for_archive(text)
@@ -897,7 +923,7 @@ class _Validator:
             text = texts[sid]
             if text is None:
                 stats.file_missing += 1
-            elif figures.normalise_for_archive(figure) in text:
+            elif figures.occurs_in_archive(figure, text):
                 stats.verified += 1
             else:
                 stats.failed += 1

@@ -15,6 +15,8 @@ RECORD_TABLES: dict[str, tuple[str, str]] = {
     "events": ("event_id", "date"),
     "aggregates": ("aggregate_id", "period"),
 }
+# Every table of the data package; a ledger without one of them cannot be checked as a whole.
+LEDGER_TABLES = ("sources", "entities", *RECORD_TABLES, "claims", "categories")
 # Tables every notebook reads, whatever its own list says.
 ALWAYS_READ = ("sources", "entities", "claims", "categories")
 
