@@ -339,6 +339,9 @@ def test_a_total_of_one_operators_flights_counts_only_that_operator(recon):
                                           "2024-06"]
     assert recon.at["agg-flights-2024-feb-mar-may", "record_ids"] == ["iaf-flight-2024-02-05",
                                                                       "iaf-flights-2024-03-18"]
+    shown = reconcile.reconciliation_table(recon.reset_index(), "EUR").set_index("period")
+    assert shown.at["Oct 2023–Jun 2024 (approx.)", "what"] == "military flights (Israeli Air Force)"
+    assert shown.at["Dec 2023–Aug 2024", "what"] == "military flights"
 
 
 def test_2023_total_and_usd_totals(recon):

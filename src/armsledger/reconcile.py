@@ -13,7 +13,8 @@ from armsledger.values import customs_or_undisclosed, flows_between
 
 OPPOSING = ("contradicts", "denies")
 RECONCILIATION_COLUMNS = [
-    "aggregate_id", "scope", "period", "exporter_id", "importer_id", "unit", "published", "published_kind",
+    "aggregate_id", "scope", "period", "exporter_id", "importer_id", "operator", "unit", "published",
+    "published_kind",
     "rows", "rows_undisclosed", "rows_sum", "rows_low", "rows_high", "gap", "tolerance", "status",
     "months_without_rows", "record_ids", "partly_overlapping", "display_rate", "published_display",
     "rows_sum_display", "gap_display", "certainty",
@@ -162,6 +163,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             "period": agg.period,
             "exporter_id": agg.exporter_id,
             "importer_id": agg.importer_id,
+            "operator": ledger.entity_name(agg.operator_id) if agg.scope == "military_flights" else "",
             "unit": unit,
             "published": published,
             "published_kind": agg.count_kind if agg.scope == "military_flights" else agg.amount_kind,
@@ -276,7 +278,8 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
             note.append(f"{len(r.partly_overlapping)} row(s) only partly in the period, left out")
         rows.append({
             "period": period_label(r.period),
-            "what": "arms exports" if r.scope == "arms_exports" else "military flights",
+            "what": ("arms exports" if r.scope == "arms_exports"
+                     else f"military flights ({r.operator})" if r.operator else "military flights"),
             "published": _amount_cell(r.published, unit, r.published_kind, as_written=True),
             "ledger rows": str(r.rows),
             "sum of rows": _amount_cell(r.rows_sum, unit),
