@@ -99,6 +99,15 @@ def test_set_members_and_membership():
     assert not rng.covers(parse_edtf("2024-03/2024-04"))
 
 
+def test_a_set_with_a_consecutive_run():
+    rng = parse_edtf("{2023-10,2024-02..2024-03}")
+    assert [m.text for m in rng.members] == ["2023-10", "2024-02/2024-03"]
+    assert rng.contains(D(2024, 3, 10)) and not rng.contains(D(2024, 1, 10))
+    assert period_label("{2024-02..2024-04}") == "Feb–Apr 2024"
+    earlier = parse_edtf("[..2024-03]")
+    assert (earlier.earliest, earlier.latest) == (None, D(2024, 3, 31))
+
+
 def test_interval_covers_and_contains():
     rng = parse_edtf("2024-01/2024-07")
     assert rng.covers(parse_edtf("2024-03"))

@@ -411,3 +411,10 @@ def test_parse_figure_dispatch():
 def test_a_figure_occurs_in_an_archive_only_as_whole_tokens(figure, found):
     text = normalise_for_archive("Valued at $335 million, reported in September; made at Krusik.")
     assert occurs_in_archive(figure, text) is found
+
+
+def test_an_elided_figure_matches_its_parts_in_order():
+    text = normalise_for_archive("Shipments followed in October and again in December, the data show.")
+    assert occurs_in_archive("October … December", text)
+    assert not occurs_in_archive("December … October", text)
+    assert not occurs_in_archive("Octo … December", text)

@@ -53,6 +53,7 @@ EXPECTED = {
     "amount-max-below": ["data/transfers.csv:2:amount_max: amount-max"],
     "currency-missing": ["data/contracts.csv:2:currency: currency-missing"],
     "operator-scope": ["data/aggregates.csv:2:operator_id: operator-scope"],
+    "amount-kind": ["data/transfers.csv:2:amount_kind: amount-kind"],
     "undisclosed-amount": ["data/transfers.csv:2:amount: undisclosed-amount"],
     "currency-code": ["data/transfers.csv:2:currency: currency-code"],
     "country-code": ["data/entities.csv:2:country: country-code"],
@@ -442,3 +443,35 @@ def test_a_stray_space_is_named_in_the_message(make_ledger):
     messages = [str(p) for p in validate(data).problems]
     assert messages == ['data/transfers.csv:2:mode: enum: must be one of air, sea, land, unknown, got "air " '
                         "(remove the spaces around it)"]
+
+
+def _edit_cell(path: Path, row: int, column: str, value: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header, cells = lines[0].split(","), lines[row - 1].split(",")
+    cells[header.index(column)] = value
+    lines[row - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_an_overflowing_number_is_not_finite(make_ledger):
+    data = make_ledger()
+    _edit_cell(data / "transfers.csv", 2, "amount", "1e400")
+    assert [str(p) for p in validate(data).problems if p.rule == "type"] == [
+        'data/transfers.csv:2:amount: type: must be a finite number, got "1e400"']
+
+
+def test_a_range_needs_its_low_end(make_ledger):
+    data = make_ledger()
+    _edit_cell(data / "transfers.csv", 2, "amount", "")
+    _edit_cell(data / "transfers.csv", 2, "amount_max", "15000000")
+    _edit_cell(data / "transfers.csv", 2, "amount_kind", "range")
+    assert "data/transfers.csv:2:amount: amount-kind: a range needs amount, its low end" in [
+        str(p) for p in validate(data).problems]
+
+
+def test_a_renamed_column_is_reported_once_not_once_per_row(make_ledger):
+    data = make_ledger()
+    transfers = data / "transfers.csv"
+    transfers.write_text(transfers.read_text(encoding="utf-8").replace(",amount,", ",Amount,", 1), encoding="utf-8")
+    rules = sorted(p.rule for p in validate(data).problems)
+    assert rules == ["missing-column", "unknown-column"]

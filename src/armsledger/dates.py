@@ -131,6 +131,15 @@ def parse_edtf(text: str) -> DateRange:
     return _parse_full(text)
 
 
+def _member_as_interval(member: str) -> str:
+    """A set's consecutive run (2024-02..2024-04, ..2024-03) written as the interval it is."""
+    if member.startswith(".."):
+        return "../" + member[2:]
+    if member.endswith(".."):
+        return member[:-2] + "/.."
+    return member.replace("..", "/") if ".." in member else member
+
+
 def _parse_full(text: str) -> DateRange:
     # edtf fills an empty interval end with an arbitrary ten-year offset; the project
     # writes an open end as `..` and keeps it open.
@@ -148,7 +157,7 @@ def _parse_full(text: str) -> DateRange:
     precision = _precision(parsed)
     members: tuple[DateRange, ...] = ()
     if precision == "set":
-        members = tuple(parse_edtf(str(obj)) for obj in parsed.objects)
+        members = tuple(parse_edtf(_member_as_interval(str(obj))) for obj in parsed.objects)
     approximate, uncertain = _flags(parsed)
     try:
         earliest = _to_date(parsed.lower_strict())

@@ -114,9 +114,20 @@ def occurs_in_archive(figure: str, normalised_text: str) -> bool:
     needle = normalise_for_archive(figure)
     if not needle:
         return False
-    before = r"(?<!\w)" if re.match(r"\w", needle) else ""
-    after = r"(?!\w)" if re.search(r"\w$", needle) else ""
-    return re.search(before + re.escape(needle) + after, normalised_text) is not None
+    # "October … December": the dossier's ellipsis stands for the words the source puts between two
+    # parts of one figure; the parts must occur in order, close together.
+    parts = [part.strip() for part in re.split(r"\s*(?:…|\.\.\.)\s*", needle)]
+    if not all(parts):
+        return False
+    pattern = r".{1,120}?".join(_whole(part) for part in parts)
+    return re.search(pattern, normalised_text) is not None
+
+
+def _whole(part: str) -> str:
+    """`part` as a regex that matches only at word edges where it begins or ends with a word character."""
+    before = r"(?<!\w)" if re.match(r"\w", part) else ""
+    after = r"(?!\w)" if re.search(r"\w$", part) else ""
+    return before + re.escape(part) + after
 
 
 # ---------------------------------------------------------------------------
@@ -748,4 +759,4 @@ FIGURE_MAX_WORDS = 8
 
 def figure_too_long(text: str, limit: int = FIGURE_MAX_WORDS) -> bool:
     """A figure is the printed value, a few tokens, never a sentence."""
-    return len(text.split()) > limit
+    return len([t for t in text.split() if re.search(r"\w", t)]) > limit  # "…" or "–" is no word

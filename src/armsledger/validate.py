@@ -7,6 +7,7 @@ import copy
 import csv
 import difflib
 import json
+import math
 import os
 import re
 import tempfile
@@ -81,6 +82,7 @@ RULES = {
     "edtf": "a date field is not valid EDTF, ends before it starts, or has an empty end",
     "amount-max": "amount_max without amount_kind=range, below amount, or missing for a range",
     "currency-missing": "an amount without a currency",
+    "amount-kind": "an amount without amount_kind, or a range without its low end",
     "operator-scope": "aggregates.operator_id on a total that is not a flight count",
     "undisclosed-amount": "amount_kind=undisclosed with an amount",
     "currency-code": "currency is not an ISO 4217 code",
@@ -96,6 +98,17 @@ RULES = {
     "archive-missing": "the archive folder or a source's archive file does not exist",
     "archive-figure": "a claim's figure does not occur in its source's archived text",
 }
+
+
+def _non_finite(cell: str) -> bool:
+    """NaN, infinity, or a number too large to hold (1e400 reads as infinity)."""
+    text = cell.strip().lower()
+    if text in NON_FINITE:
+        return True
+    try:
+        return math.isinf(float(text))
+    except ValueError:
+        return False
 
 
 def _spaces_hint(cell: str) -> str:
@@ -483,7 +496,7 @@ class _Validator:
             return
         cell = str(getattr(error, "cell", ""))
         definition = table.field_defs.get(name, {})
-        if definition.get("type") in ("number", "integer") and cell.strip().lower() in NON_FINITE:
+        if definition.get("type") in ("number", "integer") and _non_finite(cell):
             return  # reported by check_numbers
         if kind == "type-error":
             type_name = definition.get("type", "string")
@@ -564,7 +577,7 @@ class _Validator:
             numeric = [n for n, f in table.field_defs.items() if f.get("type") in ("number", "integer")]
             for i, row in enumerate(table.rows):
                 for name in numeric:
-                    if row[name].strip().lower() in NON_FINITE:
+                    if _non_finite(row[name]):
                         self.at(table, i, name, "type", f'must be a finite number, got "{row[name]}"')
 
     def check_edtf(self) -> None:
@@ -599,6 +612,12 @@ class _Validator:
                                 f"must be at least amount ({high} < {amount})")
                 elif kind == "range" and "amount_max" in table.fields:
                     self.at(table, i, "amount_max", "amount-max", "amount_kind=range needs amount_max")
+                if "amount_kind" in table.fields and "amount_kind" not in table.missing_columns:
+                    if amount and not kind:
+                        self.at(table, i, "amount_kind", "amount-kind",
+                                "an amount needs amount_kind (exact, approx, at_least, at_most or range)")
+                    elif kind == "range" and not amount and high:
+                        self.at(table, i, "amount", "amount-kind", "a range needs amount, its low end")
                 if (amount or high) and not currency and "currency" in table.fields:
                     self.at(table, i, "currency", "currency-missing", "a currency is required when an amount is given")
                 if kind == "undisclosed" and amount:
@@ -789,6 +808,8 @@ class _Validator:
 
     def check_value_field(self, table: Table, i: int, name: str, kind: str,
                           claims: Table, claim_rows: list[int]) -> None:
+        if name in table.missing_columns:
+            return  # reported once as missing-column, not once per row
         row = table.rows[i]
         value = row[name].strip()
         if kind == "date" and value:
@@ -833,6 +854,8 @@ class _Validator:
 
     def check_text_field(self, table: Table, i: int, name: str, kind: str,
                          claims: Table, claim_rows: list[int]) -> None:
+        if name in table.missing_columns:
+            return
         row = table.rows[i]
         value = row[name].strip()
         record_id = row[table.primary_key] if table.primary_key else ""
