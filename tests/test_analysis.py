@@ -866,3 +866,13 @@ def test_a_crowded_timeline_lane_is_drawn_without_labels(full):
     labels = {t.get_text() for t in ax.texts}
     assert not any("flight" in label and "→" in label for label in labels)
     assert any(label in labels for label in items[items["lane"] == "Contracts"]["label"])
+
+
+def test_a_record_known_only_by_a_date_is_drawn_at_it(items):
+    from armsledger import charts
+
+    radulovic = items.set_index("record_id").loc["radulovic-155mm-view"]
+    assert pd.isna(radulovic["earliest"]) and radulovic["latest"] == pd.Timestamp("2025-01-31")
+    fig = charts.timeline_chart(items, pd.Timestamp("2023-01-01"), pd.Timestamp("2028-12-31"))
+    labels = {t.get_text() for t in fig.axes[0].texts}
+    assert f"by Jan 2025: {radulovic['label']}" in labels

@@ -140,13 +140,29 @@ def _dense_lane(ax, items: pd.DataFrame, y: float, start: pd.Timestamp, end: pd.
                     markeredgewidth=0.6, alpha=0.6)
 
 
+def _with_open_starts_placed(timeline: pd.DataFrame) -> pd.DataFrame:
+    """An item known only to have happened by some date ("../2025-01", an earlier interview cited
+    then) is drawn as a point at that date, its label saying "by", rather than left out."""
+    open_start = timeline["earliest"].isna() & timeline["latest"].notna()
+    if not open_start.any():
+        return timeline
+    items = timeline.copy()
+    items.loc[open_start, "earliest"] = items.loc[open_start, "latest"]
+    items.loc[open_start, "is_span"] = False
+    items.loc[open_start, "label"] = [f"by {latest:%b %Y}: {label}" for latest, label
+                                      in zip(items.loc[open_start, "latest"], items.loc[open_start, "label"],
+                                             strict=True)]
+    return items
+
+
 def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
                    title: str = "") -> plt.Figure:
     """One lane per kind; a day is a marker, a month or interval a bar over its span; labels are
     packed into sub-rows so that none overlaps another. A lane of more than MAX_LABELLED_ITEMS
     items is one unlabelled strip instead."""
     apply_style()
-    items = timeline[(timeline["latest"] >= start) & (timeline["earliest"] <= end)].copy()
+    items = _with_open_starts_placed(timeline)
+    items = items[(items["latest"] >= start) & (items["earliest"] <= end)].copy()
     lanes = [lane for lane in LANES if lane in set(items["lane"])] or list(LANES)
     fig = plt.figure(figsize=(WIDTH_IN, 2.0))
     ax = fig.add_axes([0.2, 0.1, 0.78, 0.8])
