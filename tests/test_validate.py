@@ -475,3 +475,9 @@ def test_a_renamed_column_is_reported_once_not_once_per_row(make_ledger):
     transfers.write_text(transfers.read_text(encoding="utf-8").replace(",amount,", ",Amount,", 1), encoding="utf-8")
     rules = sorted(p.rule for p in validate(data).problems)
     assert rules == ["missing-column", "unknown-column"]
+
+
+def test_a_malformed_reference_is_reported_once(make_ledger):
+    data = make_ledger()
+    _edit_cell(data / "transfers.csv", 2, "exporter_id", "Fixture Exporter")
+    assert [p.rule for p in validate(data).problems if p.column == "exporter_id"] == ["pattern"]

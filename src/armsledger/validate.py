@@ -910,7 +910,8 @@ class _Validator:
         stats = ArchiveStats(folder)
         self.archive_stats = stats
         if not folder.is_dir():
-            self.add(folder, None, None, "archive-missing", "archive folder not found")
+            found = "is a file, not a folder" if folder.is_file() else "archive folder not found"
+            self.add(folder, None, None, "archive-missing", found)
         sources, claims = self.loaded("sources"), self.loaded("claims")
         if sources is None or claims is None:
             return
@@ -974,11 +975,19 @@ class _Validator:
             self.check_archive()
         return ValidationResult(
             data_dir=self.data_dir,
-            problems=sorted(self.problems.values(), key=self.sort_key),
+            problems=sorted(self.without_echoes(), key=self.sort_key),
             tables={t.name: t.rows for t in self.tables.values() if t.loaded},
             row_numbers={t.name: t.row_numbers for t in self.tables.values() if t.loaded},
             archive=self.archive_stats,
         )
+
+    def without_echoes(self) -> list[Problem]:
+        """Drop a foreign-key problem on a cell already reported as malformed ("Bad Id" breaks the
+        slug pattern; that it also matches no row is the same mistake said twice)."""
+        malformed = {(p.path, p.row, p.column) for p in self.problems.values()
+                     if p.rule in ("pattern", "type", "list-item") and p.row is not None}
+        return [p for p in self.problems.values()
+                if not (p.rule == "foreign-key" and (p.path, p.row, p.column) in malformed)]
 
     def sort_key(self, problem: Problem) -> tuple:
         by_path = {t.path: t for t in self.tables.values()}
