@@ -21,9 +21,11 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = ROOT / ".venv" / "bin"
-NOTEBOOKS = ("01-ledger", "02-timeline", "03-values", "04-reconciliation", "05-surveillance")
+from armsledger import paths
+from armsledger.vocabulary import NOTEBOOK_NAMES as NOTEBOOKS
+
+ROOT = paths.ROOT
+BIN = Path(sys.executable).parent  # the environment running the benchmark (make bench: .venv/bin)
 EDITION = "default"
 SYNTHETIC_RECORDS = 30_000
 SAMPLE_SECONDS = 0.05

@@ -27,7 +27,9 @@ def _write(path: Path, fields: list[str], rows: list[dict]) -> None:
 def generate(target: Path, records: int = 30_000, schema: Path | None = None, seed: int = 7) -> dict[str, int]:
     """Write a ledger of about `records` records (plus sources, entities and claims) to `target`."""
     rng = random.Random(seed)
-    schema = schema or Path(__file__).resolve().parents[1] / "data" / "datapackage.json"
+    from armsledger import paths
+
+    schema = schema or paths.DATAPACKAGE
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(schema, target / "datapackage.json")
     package = json.loads(schema.read_text(encoding="utf-8"))

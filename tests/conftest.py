@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from armsledger import paths
+
+FIXTURES = paths.FIXTURES
 
 
 @pytest.fixture

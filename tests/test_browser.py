@@ -17,7 +17,7 @@ from armsledger.published import CHROMIUM, expected_figures, html_problems, laun
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium "
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM} "
                        "(apt-get install chromium; .ci/run installs it)"),
 ]
 

@@ -172,3 +172,17 @@ def test_report_sources_stay_within_the_supported_subset():
     from armsledger.render.project import check_sources
 
     assert check_sources(paths.REPORT) == []
+
+
+def test_dry_run_checks_the_steps_of_the_renderer_that_would_run(monkeypatch, capsys):
+    """With Quarto on PATH, `--dry-run` must not report every pandoc render step as stale."""
+    from types import SimpleNamespace
+
+    from armsledger import build, cli, render
+
+    seen = {}
+    monkeypatch.setattr(render, "get_renderer", lambda name: SimpleNamespace(name="quarto"))
+    monkeypatch.setattr(build, "stale", lambda cfg, renderer_name: seen.setdefault("renderer", renderer_name) and [])
+    assert cli.main(["build", "--dry-run"]) == 0
+    assert seen == {"renderer": "quarto"}
+    assert "nothing to do" in capsys.readouterr().out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,7 +12,7 @@ from armsledger import ledger as L
 from armsledger.dates import parse_edtf
 from armsledger.vocabulary import NOTEBOOK_TABLES
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = paths.FIXTURES
 SMALL = FIXTURES / "ledger_small"
 
 

@@ -24,7 +24,7 @@ from armsledger.params import Params, edition_names, load_edition
 slow = pytest.mark.slow
 
 NOTEBOOKS = ("01-ledger", "02-timeline", "03-values", "04-reconciliation", "05-surveillance")
-SMALL = Path(__file__).parent / "fixtures" / "ledger_small"
+SMALL = paths.FIXTURES / "ledger_small"
 EXPECTED_TABLES = {
     "01-ledger": {"ledger-rows", "sources", "certainty", "records"},
     "02-timeline": {"timeline"},

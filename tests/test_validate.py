@@ -13,7 +13,7 @@ import pytest
 from armsledger import cli, paths
 from armsledger.validate import Problem, validate
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = paths.FIXTURES
 ARCHIVE = FIXTURES / "archive"
 
 # Every problem each bad fixture must produce, as `location: rule`, and nothing else.
@@ -481,3 +481,9 @@ def test_a_malformed_reference_is_reported_once(make_ledger):
     data = make_ledger()
     _edit_cell(data / "transfers.csv", 2, "exporter_id", "Fixture Exporter")
     assert [p.rule for p in validate(data).problems if p.column == "exporter_id"] == ["pattern"]
+
+
+def test_archive_alone_means_the_default_archive():
+    args = cli.build_parser().parse_args(["validate", "--archive"])
+    assert args.archive == str(paths.DEFAULT_ARCHIVE)
+    assert cli.build_parser().parse_args(["validate"]).archive is None

@@ -61,8 +61,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
                          public_dir=Path(args.public).resolve(), build_dir=Path(args.build).resolve())
     if args.dry_run:
         from armsledger.build import stale
+        from armsledger.render import RenderError, get_renderer
 
-        steps = stale(config)
+        try:
+            renderer_name = get_renderer(config.renderer).name  # the render steps are keyed by it
+        except RenderError as exc:
+            print(f"armsledger: {exc}")
+            return 1
+        steps = stale(config, renderer_name)
         print("\n".join(steps) if steps else "nothing to do: every step is up to date")
         return 0
     return run(config)
@@ -89,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "summary. Exit status 0 when the ledger is clean, 2 when it is not.")
     validate.add_argument("--data", default=str(paths.DATA),
                           help=f"folder with datapackage.json and the CSV tables (default: {paths.DATA})")
-    validate.add_argument("--archive", default=None,
-                          help="folder of saved source texts; each claim's figure must occur in its source's file")
+    validate.add_argument("--archive", nargs="?", const=str(paths.DEFAULT_ARCHIVE), default=None,
+                          help="folder of saved source texts; each claim's figure must occur in its source's "
+                               f"file (--archive alone: {paths.DEFAULT_ARCHIVE})")
     validate.set_defaults(func=_cmd_validate)
 
     datadict = sub.add_parser("datadict", help="write data/README.md (the data dictionary) from datapackage.json")

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 # Modules whose rules decide validity; a change to them invalidates earlier validation stamps.
-VALIDATION_CODE = ("validate.py", "figures.py", "csvio.py", "dates.py")
+VALIDATION_CODE = ("validate.py", "figures.py", "csvio.py", "dates.py", "vocabulary.py")
 
 
 def data_files(data_dir: Path) -> list[Path]:

@@ -179,6 +179,9 @@ def _become_kernel(request: dict) -> None:
     os.environ.clear()
     os.environ.update(request["env"])
     if request["cwd"]:
+        # The one chdir in the project: a forked process has no Popen(cwd=), and jupyter_client
+        # asks for the kernel's working folder as it would from Popen. Notebooks never rely on it;
+        # they take absolute paths from their parameters.
         os.chdir(request["cwd"])
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):  # drop the template's pipes; kernel output travels over ZeroMQ

@@ -44,6 +44,14 @@ class Params:
     def out_path(self) -> Path:
         return Path(self.out_dir) if self.out_dir else paths.BUILD / "scratch"
 
+    @property
+    def period_years(self) -> tuple[str, ...]:
+        """Every calendar year the edition's period touches, as strings ("2023", …, "2028")."""
+        start, end = parse_edtf(self.period_start), parse_edtf(self.period_end)
+        first = start.earliest.year if start.earliest else 1900
+        last = end.latest.year if end.latest else first
+        return tuple(str(year) for year in range(first, last + 1))
+
     def as_dict(self) -> dict:
         return asdict(self)
 

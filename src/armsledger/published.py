@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 from armsledger.render.fonts import ALL_FONTS
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium by default; ARMSLEDGER_CHROMIUM names another build (the GitHub runner's Chrome).
+CHROMIUM = Path(os.environ.get("ARMSLEDGER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE_WIDTH = 390

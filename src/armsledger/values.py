@@ -328,8 +328,11 @@ def summarise(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.DataF
     }
 
 
-def display_summary(summary: dict, currency: str, years: tuple[str, ...] = ("2023", "2024")) -> dict[str, str]:
-    """Display strings; every key exists in every edition (with a plain-words fallback)."""
+def display_summary(summary: dict, currency: str, years: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Display strings. The per-year keys exist for every year in `years` (an edition's period, so
+    that every edition has them, with a plain-words fallback); by default the years with data."""
+    if years is None:
+        years = tuple(sorted(set(summary["by_year"]) | set(summary["published_by_year"])))
     from armsledger.dates import period_label
     from armsledger.money import format_money
     from armsledger.tables import escape
