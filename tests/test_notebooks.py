@@ -160,7 +160,7 @@ def test_fragments_merge_without_clashes(runs, name):
 def test_defaults_on_the_real_data(runs):
     summary = _summary(runs, "defaults")
     assert summary["01-ledger"]["records"] == 56
-    assert summary["01-ledger"]["by_certainty"] == {"confirmed": 12, "probable": 29, "possible": 13, "disputed": 2}
+    assert summary["01-ledger"]["by_certainty"] == {"confirmed": 12, "probable": 31, "possible": 13, "disputed": 0}
     assert summary["02-timeline"]["items"] == 40
     assert summary["03-values"]["by_year"]["2023"]["disclosed_sum"] == 1_320_120.0
     gap = summary["04-reconciliation"]["gaps"]["agg-2024-feb-mar-may-arms-exports-eur"]

@@ -9,7 +9,7 @@ from armsledger import charts
 from armsledger.certainty import DISPUTED, TIERS, root_sources
 from armsledger.dates import period_label
 from armsledger.ledger import RECORD_TABLES, Ledger
-from armsledger.money import format_as_written
+from armsledger.money import reported_text
 from armsledger.tables import citations, escape, truncated
 
 TIER_COLUMNS = (*TIERS, DISPUTED)
@@ -98,13 +98,10 @@ def coverage_chart(coverage: pd.DataFrame) -> plt.Figure:
 
 
 def _value_text(row) -> str:
-    if pd.isna(row.amount):
-        return "undisclosed" if row.amount_kind == "undisclosed" else ""
-    prefix = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ ", "range": ""}.get(row.amount_kind, "")
-    text = prefix + format_as_written(float(row.amount), row.currency)
-    if row.amount_kind == "range" and not pd.isna(row.amount_max):
-        text += " – " + format_as_written(float(row.amount_max), row.currency)
-    return text
+    """The value as reported; blank for a record that has no value at all (a flight, an event)."""
+    if pd.isna(row.amount) and row.amount_kind != "undisclosed":
+        return ""
+    return reported_text(row.amount, row.currency, row.amount_kind, row.amount_max)
 
 
 def _describe(row: dict, table: str, name) -> str:

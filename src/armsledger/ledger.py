@@ -15,8 +15,9 @@ from armsledger.datastate import InvalidData, ensure_valid
 from armsledger.dates import date_columns, parse_edtf
 from armsledger.vocabulary import RECORD_TABLES
 
-OTHER_TABLES = ("sources", "entities", "claims", "categories")
-ALL_TABLES = (*OTHER_TABLES, *RECORD_TABLES)
+# Our own wording of what a record is; an as-of edition keeps it even when a later source is
+# what a claim cites it from, since a blank description would leave the row unreadable.
+DESCRIPTIONS = frozenset({"title", "summary", "items", "designation", "note", "certainty_note"})
 # Contracts often lack a signing date; fall back in this order.
 CONTRACT_DATE_FALLBACK = ("signed", "announced", "delivery")
 
@@ -56,9 +57,6 @@ def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.Da
         tables[resource["name"]] = frame
     return tables
 
-
-def split_ids(value: str) -> list[str]:
-    return [part.strip() for part in str(value or "").split("|") if part.strip()]
 
 
 @dataclass
@@ -162,14 +160,76 @@ def _record_frame(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return records
 
 
-def _first_reports(claims: pd.DataFrame) -> pd.DataFrame:
-    """Per record, its earliest supporting source's publication: `visible_from` is the first day
-    it was certainly public (the latest possible day where the date is a month or a year), and
-    `first_reported` is that publication date as the source gives it, for labels."""
+def _original_publications(sources: pd.DataFrame) -> dict[str, str]:
+    """Each source's earliest publication along its `derived_from` chain, as written: a
+    republication of a BIRN story was first reported when BIRN published it."""
+    latest = dict(zip(sources["source_id"], date_columns(sources["published"])["latest"], strict=True))
+    written = dict(zip(sources["source_id"], sources["published"], strict=True))
+    parent = dict(zip(sources["source_id"], sources["derived_from"], strict=True))
+    earliest = {}
+    for source in written:
+        best, node, seen = source, source, {source}
+        while parent.get(node) and parent[node] in written and parent[node] not in seen:
+            node = parent[node]
+            seen.add(node)
+            if not pd.isna(latest[node]) and (pd.isna(latest[best]) or latest[node] < latest[best]):
+                best = node
+        earliest[source] = written[best]
+    return earliest
+
+
+def _first_reports(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Per record: `visible_from`, the first day a supporting source we cite was certainly public
+    (the latest possible day where its date is a month or a year), which the as-of filter uses;
+    and `first_reported`, the earliest publication behind those sources (an original they
+    republish included) as written, which labels and placement of undated records use."""
     supporting = claims[claims["stance"] == "supports"].sort_values(["published_latest", "source_id"],
                                                                     kind="stable")
     first = supporting.drop_duplicates("record_id").set_index("record_id")
-    return pd.DataFrame({"visible_from": first["published_latest"], "first_reported": first["published"]})
+    originals = _original_publications(sources)
+    bounds = {text: date_columns(pd.Series([text]))["latest"].iloc[0] for text in set(originals.values())}
+    reported: dict[str, str] = {}
+    for record_id, source_id in zip(supporting["record_id"], supporting["source_id"], strict=True):
+        text = originals.get(source_id, "")
+        current = reported.get(record_id)
+        if current is None or (not pd.isna(bounds.get(text)) and
+                               (pd.isna(bounds.get(current)) or bounds[text] < bounds[current])):
+            reported[record_id] = text
+    return pd.DataFrame({"visible_from": first["published_latest"],
+                         "first_reported": pd.Series(reported).reindex(first.index)})
+
+
+def _mask_later_fields(tables: dict[str, pd.DataFrame], all_claims: pd.DataFrame,
+                       visible_claims: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Blank the record fields that only claims published after the as-of date support, so an
+    edition "as of" a date shows each record as it was known then (Norway's 2019 release names
+    no vendor; the Cellebrite link came with Amnesty's 2024 report)."""
+
+    def cited(claims: pd.DataFrame) -> set[tuple[str, str]]:
+        supporting = claims[claims["stance"] == "supports"]
+        return {(record_id, name.strip()) for record_id, fields in zip(supporting["record_id"],
+                                                                        supporting["fields"], strict=True)
+                for name in str(fields).split("|") if name.strip()}
+
+    later_only = cited(all_claims) - cited(visible_claims)
+    if not later_only:
+        return tables
+    masked = dict(tables)
+    for table, (id_col, _) in RECORD_TABLES.items():
+        frame = tables[table]
+        hidden = [(record_id, column) for record_id, column in later_only
+                  if column in frame.columns and column != id_col and column not in DESCRIPTIONS]
+        if not hidden:
+            continue
+        frame = frame.copy()
+        rows = {record_id: i for i, record_id in enumerate(frame[id_col])}
+        for record_id, column in hidden:
+            if record_id in rows:
+                kind = frame[column].dtype.kind
+                blank = float("nan") if kind == "f" else (pd.NA if kind in "iu" else "")
+                frame.loc[frame.index[rows[record_id]], column] = blank
+        masked[table] = frame
+    return masked
 
 
 def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None = None) -> Ledger:
@@ -177,12 +237,18 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     published = _published_bounds(tables["sources"])
     claims = tables["claims"].merge(published, on="source_id", how="left")
     if as_of is not None:
+        every_claim = claims
         claims = claims[claims["published_latest"] <= pd.Timestamp(as_of)]
+        tables = _mask_later_fields(tables, every_claim, claims)
     records = _record_frame(tables)
-    first = _first_reports(claims)
+    first = _first_reports(claims, tables["sources"])
     # Through a dict and to_datetime, so that no visible record at all still gives a datetime column.
     records["visible_from"] = pd.to_datetime(records["record_id"].map(first["visible_from"].to_dict()))
     records["first_reported"] = [first["first_reported"].get(r, "") for r in records["record_id"]]
+    # A value whose date was not yet reported (an as-of edition) is converted at the rate of the
+    # day it became public, the one date that edition knows for it.
+    public_day = records["visible_from"].dt.strftime("%Y-%m-%d").fillna("")
+    records["value_date"] = records["value_date"].where(records["value_date"] != "", public_day)
     if as_of is not None:
         records = records[records["visible_from"].notna()]
     records = records.reset_index(drop=True)

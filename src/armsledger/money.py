@@ -173,6 +173,18 @@ def convert_values(frame: pd.DataFrame, target: str, date_column: str = "value_d
     return out
 
 
+def reported_text(amount: float, currency: str, kind: str, amount_max: float = math.nan) -> str:
+    """A value as its sources report it: ≈ €14 million, ≥ €7.3 million, $1 million – $2 million;
+    "undisclosed" when there is no amount."""
+    if _missing(amount) or (isinstance(amount, float) and math.isnan(amount)):
+        return "undisclosed"
+    prefix = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ "}.get(kind, "")
+    text = prefix + format_as_written(float(amount), currency)
+    if kind == "range" and not (_missing(amount_max) or math.isnan(float(amount_max))):
+        text += " – " + format_as_written(float(amount_max), currency)
+    return text
+
+
 def format_as_written(value: float, currency: str) -> str:
     """A figure from a source with no more decimals than it was stored with, so a reported
     €42.3 million does not print as €42.30 million nor $335 million as $335.0 million."""

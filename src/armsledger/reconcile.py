@@ -330,6 +330,8 @@ def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
 
 
 def display_summary(summary: dict, currency: str) -> dict[str, str]:
+    from armsledger.variables import count_of
+
     largest = summary["largest_gap"]
     status = summary["by_status"]
     out = {
@@ -344,14 +346,23 @@ def display_summary(summary: dict, currency: str) -> dict[str, str]:
         "contradictions_total": str(summary["contradictions"]),
     }
     if summary["totals"]:
-        text = (f"Of {out['recon_totals']} published totals, the ledger's own rows match {out['recon_consistent']} "
-                f"within rounding, fall short of {out['recon_short']}, exceed {out['recon_exceed']}, and leave "
-                f"{out['recon_open']} open because some rows carry no value or only a lower bound.")
+        text = (f"Of {count_of(summary['totals'], 'published total')}, the ledger's own rows match "
+                f"{out['recon_consistent']} within rounding, fall short of {out['recon_short']}, exceed "
+                f"{out['recon_exceed']}, and leave {out['recon_open']} open because some rows carry no value or "
+                "only a lower bound. The shortfalls mostly show what the ledger lacks, not sources contradicting "
+                "one another.")
         if largest:
+            months = summary["gaps"][largest["aggregate_id"]]["months_without_rows"]
+            missing = " + ".join(period_label(m) for m in months)
             text += (f" The best-attested clear shortfall is {out['recon_largest_gap']} of the "
-                     f"{out['recon_largest_gap_total']} reported for {out['recon_largest_gap_period']}: "
-                     "months that the sources totalled but never itemised.")
+                     f"{out['recon_largest_gap_total']} reported for {out['recon_largest_gap_period']}"
+                     + (f"; the ledger has no row for {missing}, which the sources included in that total but "
+                        "never reported on its own." if missing else "."))
     else:
         text = "No published total passes this edition's filters."
+    n = summary["contradictions"]
+    text += (" No two sources contradict each other in this edition." if not n else
+             f" Where sources disagree ({count_of(n, 'case')}), the report shows both sides instead of averaging "
+             "them.")
     out["recon_summary"] = text
     return out

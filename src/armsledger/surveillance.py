@@ -6,7 +6,7 @@ import pandas as pd
 
 from armsledger.dates import period_label
 from armsledger.ledger import Ledger
-from armsledger.money import format_money
+from armsledger.money import format_money, reported_text
 from armsledger.tables import citations, escape
 
 SURVEILLANCE_DOMAINS = ("surveillance", "dual_use")
@@ -29,6 +29,13 @@ def _contracts(ledger: Ledger) -> pd.DataFrame:
     return contracts[contracts["domain"].isin(SURVEILLANCE_DOMAINS)]
 
 
+def _maker(contract) -> str:
+    """Who made the technology: the producer, else a vendor that sold it. A donor is no maker."""
+    if contract.producer_id:
+        return contract.producer_id
+    return "" if contract.kind == "donation" else contract.supplier_id
+
+
 def procurements_table(ledger: Ledger, currency: str) -> pd.DataFrame:
     recs = ledger.records.set_index("record_id")
     rows = []
@@ -36,8 +43,8 @@ def procurements_table(ledger: Ledger, currency: str) -> pd.DataFrame:
         rec = recs.loc[row.contract_id]
         dated = row.signed or row.delivery or row.announced
         when = period_label(dated) if dated else f"first reported {period_label(rec['first_reported'])}"
-        maker = ledger.entity_name(row.producer_id) if row.producer_id else ledger.entity_name(row.supplier_id)
-        value = "" if pd.isna(row.amount) else format_money(float(row.amount), row.currency)
+        maker = ledger.entity_name(_maker(row)) or "not named"
+        value = "" if pd.isna(row.amount) else reported_text(row.amount, row.currency, row.amount_kind)
         converted = rec[f"value_{currency.lower()}"]
         if value and row.currency != currency and not pd.isna(converted):
             value += f" ({format_money(float(converted), currency)})"
@@ -77,7 +84,7 @@ def events_table(ledger: Ledger) -> pd.DataFrame:
 def summarise(ledger: Ledger) -> dict:
     contracts = _contracts(ledger)
     entities = ledger.tables["entities"].set_index("entity_id")
-    makers = {p or s for p, s in zip(contracts["producer_id"], contracts["supplier_id"], strict=True)}
+    makers = {_maker(row) for row in contracts.itertuples(index=False)} - {""}
     israeli = sorted(m for m in makers if m in entities.index and entities.at[m, "country"] == "ISR")
     events = ledger.table("events")
     events = events[events["domain"] == "surveillance"]
@@ -92,11 +99,26 @@ def summarise(ledger: Ledger) -> dict:
 
 
 def display_summary(summary: dict) -> dict[str, str]:
+    from armsledger.variables import count_of
+
     names = summary["israeli_maker_names"]
+    makers, israeli = len(summary["makers"]), len(summary["israeli_makers"])
+    if not summary["procurements"]:
+        text = "The ledger records no procurement, licence or donation of surveillance technology in this edition"
+    else:
+        records = count_of(summary["procurements"], "procurement, licence or donation",
+                           "procurements, licences or donations")
+        text = f"The ledger records {records} of surveillance technology for Serbian state bodies"
+        if makers:
+            which = "none of them" if not israeli else (f"{'it is' if makers == 1 else f'{israeli} of them are'} "
+                                                       f"Israeli ({escape(', '.join(names))})")
+            text += f", from {count_of(makers, 'named maker')}; {which}"
+    text += f", and {count_of(summary['incidents'], 'documented incident')}."
     return {
         "surveillance_procurements": str(summary["procurements"]),
-        "surveillance_makers": str(len(summary["makers"])),
-        "surveillance_israeli_makers": str(len(summary["israeli_makers"])),
+        "surveillance_makers": str(makers),
+        "surveillance_israeli_makers": str(israeli),
         "surveillance_israeli_makers_named": escape(", ".join(names) if names else "none"),
         "surveillance_incidents": str(summary["incidents"]),
+        "surveillance_summary": text,
     }

@@ -84,12 +84,18 @@ def build_timeline(ledger: Ledger) -> pd.DataFrame:
     bounds = date_columns(frame["date"].fillna(""))
     frame = pd.concat([frame, bounds], axis=1)
     frame["dated_by_report"] = frame["earliest"].isna() & frame["latest"].isna()
-    reported = frame["record_id"].map(records["visible_from"])
-    frame.loc[frame["dated_by_report"], "earliest"] = reported[frame["dated_by_report"]]
-    frame.loc[frame["dated_by_report"], "latest"] = reported[frame["dated_by_report"]]
-    frame.loc[frame["dated_by_report"], "precision"] = "day"
+    frame["first_reported"] = frame["record_id"].map(records["first_reported"]).fillna("")
+    undated = frame["dated_by_report"]
+    reported = date_columns(frame.loc[undated, "first_reported"])
+    reported.index = frame.index[undated]
+    public_day = frame.loc[undated, "record_id"].map(records["visible_from"])
+    # Placed over the first report as its source dates it (a month is a span), or on the day the
+    # source we cite became public when that date is unknown.
+    known = reported["earliest"].notna() & reported["latest"].notna()
+    frame.loc[undated, "earliest"] = reported["earliest"].where(known, public_day)
+    frame.loc[undated, "latest"] = reported["latest"].where(known, public_day)
+    frame.loc[undated, "precision"] = reported["precision"].where(known, "day")
     frame["is_span"] = frame["precision"] != "day"
-    frame["first_reported"] = frame["record_id"].map(records["first_reported"])
     frame["certainty"] = frame["record_id"].map(records["certainty"])
     frame["source_ids"] = frame["record_id"].map(records["source_ids"])
     return frame[COLUMNS].sort_values(["earliest", "lane", "record_id"], kind="stable").reset_index(drop=True)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from armsledger.dates import parse_edtf
 from armsledger.ledger import Ledger, entity_lineage
+from armsledger.money import reported_text
 
 CUSTOMS = "customs_declared"
 
@@ -52,24 +53,17 @@ def customs_exports(ledger: Ledger, currency: str, exporter: str = "serbia", imp
         "precision": flows["precision"],
         "exporter": [ledger.entity_name(e) for e in flows["exporter_id"]],
         "amount_kind": flows["amount_kind"],
-        "reported": [_reported(a, c, k)
+        "reported": [reported_text(a, c, k)
                      for a, c, k in zip(flows["amount"], flows["currency"], flows["amount_kind"], strict=True)],
         "value": flows[value],
         "low": flows[low],
         "high": flows[high],
+        "fx_rate": flows[f"fx_rate_{currency.lower()}"],
+        "fx_date": flows[f"fx_date_{currency.lower()}"],
         "certainty": flows["certainty"],
         "source_ids": flows["source_ids"],
     })
     return out.sort_values(["earliest", "record_id"]).reset_index(drop=True)
-
-
-def _reported(amount: float, currency: str, kind: str) -> str:
-    from armsledger.money import format_as_written
-
-    if pd.isna(amount):
-        return "undisclosed"
-    prefix = {"approx": "≈ ", "at_least": "≥ ", "at_most": "≤ "}.get(kind, "")
-    return prefix + format_as_written(float(amount), currency)
 
 
 def sum_bounds(frame: pd.DataFrame) -> dict:
@@ -130,7 +124,7 @@ def contract_values(ledger: Ledger, currency: str) -> pd.DataFrame:
             "status": row.status,
             "signed": row.signed or row.announced,
             "delivery": row.delivery,
-            "reported": _reported(row.amount, row.currency, row.amount_kind),
+            "reported": reported_text(row.amount, row.currency, row.amount_kind),
             "value": rec[value],
             "low": rec[low],
             "high": rec[high],
@@ -181,7 +175,7 @@ def published_totals(ledger: Ledger, currency: str, exporter: str = "serbia", im
             continue
         window = parse_edtf(agg.period)
         rate = money.fx_rate(agg.currency, currency, agg.value_date or agg.period).rate
-        reported = _reported(agg.amount, agg.currency, agg.amount_kind)
+        reported = reported_text(agg.amount, agg.currency, agg.amount_kind)
         converted = agg.amount * rate
         bound = "≥ " if agg.amount_kind == "at_least" else ""
         shown = bound + money.format_money(agg.amount, agg.currency, compact=True)
@@ -218,18 +212,27 @@ def last_dated_month(exports: pd.DataFrame, totals: pd.DataFrame) -> pd.Timestam
     return (last + pd.offsets.MonthEnd(0)) + pd.Timedelta(days=20)
 
 
+def _rate_cells(frame: pd.DataFrame) -> list[str]:
+    """The ECB rate each conversion used and the day or window it was taken over; – for none."""
+    return [f"{r:.4f} ({d})" if not pd.isna(r) and r != 1.0 else "–"
+            for r, d in zip(frame["fx_rate"], frame["fx_date"], strict=True)]
+
+
 def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     from armsledger.dates import period_label
     from armsledger.tables import citations, money_cell
 
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "period": [period_label(p) for p in exports["period"]],
         "exporter": exports["exporter"],
         "as reported": exports["reported"],
         f"in {currency}": [money_cell(v, currency) for v in exports["value"]],
+        "rate (date)": _rate_cells(exports),
         "certainty": exports["certainty"],
         "sources": [citations(s) for s in exports["source_ids"]],
     })
+    # In an edition whose currency is the one reported, a column of dashes says nothing.
+    return table if (table["rate (date)"] != "–").any() else table.drop(columns="rate (date)")
 
 
 def yearly_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -275,8 +278,7 @@ def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
         "delivery": [period_label(d) if d else "" for d in arms["delivery"]],
         "as reported": arms["reported"],
         f"in {currency}": [money_cell(v, currency) for v in arms["value"]],
-        "rate (date)": [f"{r:.4f} ({d})" if not pd.isna(r) and r != 1.0 else "–"
-                        for r, d in zip(arms["fx_rate"], arms["fx_date"], strict=True)],
+        "rate (date)": _rate_cells(arms),
         "certainty": arms["certainty"],
         "sources": [citations(s) for s in arms["source_ids"]],
     })
@@ -365,11 +367,15 @@ def display_summary(summary: dict, currency: str, years: tuple[str, ...] | None 
         for key in ("title", "reported", "value", "fx", "delivery"):
             out[f"contract_largest_{key}"] = "no contract reported yet"
     out["exports_summary"] = _exports_sentence(summary, out, years)
-    out["contract_summary"] = (
-        f"The largest contract in this edition's period, *{out['contract_largest_title']}*, was reported at "
-        f"{out['contract_largest_reported']}, which is {out['contract_largest_value']} at an ECB rate of "
-        f"{out['contract_largest_fx']}; deliveries are expected over {out['contract_largest_delivery']}."
-        if contract else "No contract with a reported value falls in this edition's period.")
+    if not contract:
+        out["contract_summary"] = "No contract with a reported value falls in this edition's period."
+    else:
+        converted = ("" if contract["fx_rate"] == 1.0 else
+                     f", which is {out['contract_largest_value']} at an ECB rate of {out['contract_largest_fx']}")
+        out["contract_summary"] = (
+            f"The largest contract in this edition's period, *{out['contract_largest_title']}*, was reported at "
+            f"{out['contract_largest_reported']}{converted}; deliveries are expected over "
+            f"{out['contract_largest_delivery']}.")
     return out
 
 

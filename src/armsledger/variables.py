@@ -12,6 +12,11 @@ import yaml
 FRAGMENTS = "fragments"
 
 
+def count_of(number: int, singular: str, plural: str | None = None) -> str:
+    """"1 procurement", "3 procurements", "0 makers": generated sentences read as written ones."""
+    return f"{number} {singular if number == 1 else (plural or singular + 's')}"
+
+
 def _plain(value):
     """JSON-safe and stable: NaN/inf become None, numpy scalars become Python numbers."""
     if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
