@@ -745,14 +745,20 @@ def test_csl_items(csl, full):
 
 def test_csl_dates_are_never_more_precise_than_known(csl):
     uncertain = csl["serbianmonitor-2024-03-exported-arms"]  # "2024-03?"
-    assert "issued" not in uncertain
-    assert "Publication date not shown (EDTF 2024-03?)" in uncertain["note"]
+    assert uncertain["issued"] == {"date-parts": [[2024, 3]], "circa": True}
+    assert "inferred from the page's context" in uncertain["note"]
     undated = csl["n1-birn-arms-flown-gaza"]  # "../2025-02-28"
     assert "issued" not in undated and "EDTF ../2025-02-28" in undated["note"]
     assert "URL" not in csl["birn-2025-01-arms-exports-new-heights"]  # known only through republications
-    assert references._issued("2024-03%") is None
+    assert references._issued("2024-03%") == {"date-parts": [[2024, 3]], "circa": True}
     assert references._issued("2024-XX") == {"date-parts": [[2024]]}
     assert references._issued("2025") == {"date-parts": [[2025]]}
+
+
+def test_csl_urls_show_non_latin_paths_as_text(csl):
+    assert csl["ultrapal-ammunition-exports"]["URL"].startswith("https://ultrapal.ultrasawt.com/ارتفاع-صادرات")
+    assert references._readable_url("https://example.org/a%20b") == "https://example.org/a%20b"
+    assert references._readable_url("https://example.org/%FF") == "https://example.org/%FF"
 
 
 def test_bibliography_works_with_citeproc(full, tmp_path):
@@ -907,6 +913,9 @@ def test_generated_sentences_count_in_words_that_agree(full):
     assert surveillance.display_summary(one)["surveillance_summary"] == (
         "The ledger records 1 procurement, licence or donation of surveillance technology for Serbian state "
         "bodies, from 1 named maker; it is Israeli (X), and 1 documented incident.")
+    four = {**one, "procurements": 5, "makers": ["a", "b", "c", "x"], "incidents": 2}
+    assert "from 4 named makers; 1 of them is Israeli (X), and 2 documented incidents." in (
+        surveillance.display_summary(four)["surveillance_summary"])
     assert variables.count_of(0, "case") == "0 cases" and variables.count_of(1, "case") == "1 case"
 
 

@@ -346,11 +346,14 @@ def display_summary(summary: dict, currency: str) -> dict[str, str]:
         "contradictions_total": str(summary["contradictions"]),
     }
     if summary["totals"]:
-        text = (f"Of {count_of(summary['totals'], 'published total')}, the ledger's own rows match "
-                f"{out['recon_consistent']} within rounding, fall short of {out['recon_short']}, exceed "
-                f"{out['recon_exceed']}, and leave {out['recon_open']} open because some rows carry no value or "
-                "only a lower bound. The shortfalls mostly show what the ledger lacks, not sources contradicting "
-                "one another.")
+        verdicts = [f"match {out['recon_consistent']} within rounding", f"fall short of {out['recon_short']}",
+                    f"exceed {out['recon_exceed']}"]
+        if out["recon_open"] != "0":
+            verdicts.append(f"leave {out['recon_open']} open because some rows carry no value or only a lower bound")
+        text = (f"Of {count_of(summary['totals'], 'published total')}, the ledger's own rows "
+                f"{', '.join(verdicts[:-1])} and {verdicts[-1]}.")
+        if out["recon_short"] != "0":
+            text += " The shortfalls show what the ledger lacks more than sources contradicting one another."
         if largest:
             months = summary["gaps"][largest["aggregate_id"]]["months_without_rows"]
             missing = " + ".join(period_label(m) for m in months)

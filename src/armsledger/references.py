@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 
@@ -23,15 +24,28 @@ CSL_TYPES = {
 def _issued(published: str) -> dict | None:
     """Date parts only as precise as the source's date really is; none for unknown dates."""
     rng = parse_edtf(published)
-    if rng.earliest is None or rng.latest is None or rng.uncertain:
+    if rng.earliest is None or rng.latest is None:
         return None
     if rng.precision == "day":
-        return {"date-parts": [[rng.earliest.year, rng.earliest.month, rng.earliest.day]]}
-    if rng.precision == "month":
-        return {"date-parts": [[rng.earliest.year, rng.earliest.month]]}
-    if rng.precision == "year":
-        return {"date-parts": [[rng.earliest.year]]}
-    return None
+        parts = [rng.earliest.year, rng.earliest.month, rng.earliest.day]
+    elif rng.precision == "month":
+        parts = [rng.earliest.year, rng.earliest.month]
+    elif rng.precision == "year":
+        parts = [rng.earliest.year]
+    else:
+        return None
+    # A date read from context ("2024-03?") is printed as approximate rather than dropped to n.d.
+    return {"date-parts": [parts], **({"circa": True} if rng.uncertain else {})}
+
+
+def _readable_url(url: str) -> str:
+    """An address with its percent-encoded non-Latin path decoded (Arabic headlines in the slug), as
+    browsers show it; browsers encode it again when the link is followed."""
+    try:
+        decoded = unquote(url, errors="strict")
+    except UnicodeDecodeError:  # bytes that are not UTF-8 text: keep the address as written
+        return url
+    return url if any(c.isspace() or c in '"<>' for c in decoded) else decoded
 
 
 def csl_items(sources: pd.DataFrame) -> list[dict]:
@@ -53,12 +67,14 @@ def csl_items(sources: pd.DataFrame) -> list[dict]:
         if issued:
             item["issued"] = issued
         if row.url:
-            item["URL"] = row.url
+            item["URL"] = _readable_url(row.url)
         notes = []
         if row.derived_from:
             notes.append(f"Republishes or summarises: {titles.get(row.derived_from, row.derived_from)}")
         if not issued:
             notes.append(f"Publication date not shown (EDTF {row.published})")
+        elif issued.get("circa"):
+            notes.append("Publication date not shown; inferred from the page's context")
         if notes:
             item["note"] = ". ".join(notes)
         items.append(item)

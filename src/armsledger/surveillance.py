@@ -110,8 +110,11 @@ def display_summary(summary: dict) -> dict[str, str]:
                            "procurements, licences or donations")
         text = f"The ledger records {records} of surveillance technology for Serbian state bodies"
         if makers:
-            which = "none of them" if not israeli else (f"{'it is' if makers == 1 else f'{israeli} of them are'} "
-                                                       f"Israeli ({escape(', '.join(names))})")
+            if not israeli:
+                which = "none of them is Israeli" if makers > 1 else "it is not Israeli"
+            else:
+                subject = "it is" if makers == 1 else f"{israeli} of them {'is' if israeli == 1 else 'are'}"
+                which = f"{subject} Israeli ({escape(', '.join(names))})"
             text += f", from {count_of(makers, 'named maker')}; {which}"
     text += f", and {count_of(summary['incidents'], 'documented incident')}."
     return {
