@@ -30,7 +30,7 @@ ACCENT_LIGHT = "#9cc3dd"
 WARN = "#b5452f"
 LANE_COLOURS = {
     "Contracts": "#1f5f8b",
-    "Customs-recorded exports": "#b5452f",
+    "Transfers": "#b5452f",
     "Flights": "#d08a2c",
     "Surveillance": "#5b4a8b",
     "Diplomacy & statements": "#3d7a4a",
@@ -300,7 +300,9 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str,
         right_half = (row.latest - start) > (end - start) * 0.75
         labels.append(ax.annotate(row.label, (row.latest, y), xytext=(-6 if right_half else 6, 0),
                                   textcoords="offset points", fontsize=6.3, color=WARN,
-                                  ha="right" if right_half else "left", va="center"))
+                                  ha="right" if right_half else "left", va="center", zorder=5,
+                                  # a light backing keeps a label legible where the running total crosses it
+                                  bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85}))
         ymax = max(ymax, y)
     ax.set_ylim(0, ymax * 1.18)
     ax.set_xlim(start, end)

@@ -49,6 +49,7 @@ def procurements_table(ledger: Ledger, currency: str) -> pd.DataFrame:
         if value and row.currency != currency and not pd.isna(converted):
             value += f" ({format_money(float(converted), currency)})"
         rows.append({
+            "earliest": rec["earliest"] if not pd.isna(rec["earliest"]) else rec["visible_from"],
             "when": when,
             "what": row.title,
             "maker": maker,
@@ -59,7 +60,10 @@ def procurements_table(ledger: Ledger, currency: str) -> pd.DataFrame:
             "certainty": rec["certainty"],
             "sources": citations(rec["source_ids"]),
         })
-    return pd.DataFrame(rows)
+    if not rows:
+        return pd.DataFrame(rows)
+    ordered = pd.DataFrame(rows).sort_values("earliest", kind="stable", na_position="last")
+    return ordered.drop(columns="earliest").reset_index(drop=True)
 
 
 def events_table(ledger: Ledger) -> pd.DataFrame:

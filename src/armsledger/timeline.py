@@ -6,7 +6,7 @@ import pandas as pd
 
 from armsledger.ledger import Ledger
 
-LANES = ("Contracts", "Customs-recorded exports", "Flights", "Surveillance", "Diplomacy & statements")
+LANES = ("Contracts", "Transfers", "Flights", "Surveillance", "Diplomacy & statements")
 COLUMNS = ["record_id", "lane", "kind", "label", "text", "date", "earliest", "latest", "precision",
            "is_span", "dated_by_report", "first_reported", "certainty", "source_ids"]
 
@@ -41,7 +41,7 @@ def _transfer_items(ledger: Ledger) -> list[dict]:
         mode = "" if row.mode in ("air", "unknown") else f" by {row.mode}"
         value = "" if pd.isna(row.amount) else " " + format_money(float(row.amount), row.currency, compact=True)
         prefix = {"approx": " ≈", "at_least": " ≥"}.get(row.amount_kind, "") if value else ""
-        items.append({"record_id": row.transfer_id, "lane": "Customs-recorded exports",
+        items.append({"record_id": row.transfer_id, "lane": "Transfers",
                       "kind": f"transfer{mode}", "text": f"{who}{mode}{prefix}{value}"})
     return items
 
@@ -52,6 +52,8 @@ def _flight_items(ledger: Ledger) -> list[dict]:
         count = "" if pd.isna(row.count) else f"{'≥' if row.count_kind == 'at_least' else ''}{row.count} "
         plural = "flight" if count.strip() in ("1", "") else "flights"
         route = " → ".join(part for part in (row.origin, row.destination) if part)
+        if row.destination and not row.origin:
+            route = f"→ {route}"  # "2 flights → Israel", not "2 flights Israel"
         items.append({"record_id": row.flight_id, "lane": "Flights", "kind": "flight",
                       "text": f"{count}{plural} {route}".strip()})
     return items
