@@ -187,7 +187,8 @@ def _first_reports(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
                                                                     kind="stable")
     first = supporting.drop_duplicates("record_id").set_index("record_id")
     originals = _original_publications(sources)
-    bounds = {text: date_columns(pd.Series([text]))["latest"].iloc[0] for text in set(originals.values())}
+    texts = sorted(set(originals.values()))
+    bounds = dict(zip(texts, date_columns(pd.Series(texts, dtype=object))["latest"], strict=True))
     reported: dict[str, str] = {}
     for record_id, source_id in zip(supporting["record_id"], supporting["source_id"], strict=True):
         text = originals.get(source_id, "")
@@ -222,12 +223,13 @@ def _mask_later_fields(tables: dict[str, pd.DataFrame], all_claims: pd.DataFrame
         if not hidden:
             continue
         frame = frame.copy()
-        rows = {record_id: i for i, record_id in enumerate(frame[id_col])}
+        by_column: dict[str, set[str]] = {}
         for record_id, column in hidden:
-            if record_id in rows:
-                kind = frame[column].dtype.kind
-                blank = float("nan") if kind == "f" else (pd.NA if kind in "iu" else "")
-                frame.loc[frame.index[rows[record_id]], column] = blank
+            by_column.setdefault(column, set()).add(record_id)
+        for column, record_ids in by_column.items():
+            kind = frame[column].dtype.kind
+            blank = float("nan") if kind == "f" else (pd.NA if kind in "iu" else "")
+            frame.loc[frame[id_col].isin(record_ids), column] = blank
         masked[table] = frame
     return masked
 
@@ -244,7 +246,9 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     first = _first_reports(claims, tables["sources"])
     # Through a dict and to_datetime, so that no visible record at all still gives a datetime column.
     records["visible_from"] = pd.to_datetime(records["record_id"].map(first["visible_from"].to_dict()))
-    records["first_reported"] = [first["first_reported"].get(r, "") for r in records["record_id"]]
+    reported = first["first_reported"].to_dict()
+    records["first_reported"] = pd.Series([reported.get(r, "") for r in records["record_id"]],
+                                          index=records.index, dtype=object)
     # A value whose date was not yet reported (an as-of edition) is converted at the rate of the
     # day it became public, the one date that edition knows for it.
     public_day = records["visible_from"].dt.strftime("%Y-%m-%d").fillna("")

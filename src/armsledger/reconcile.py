@@ -54,6 +54,24 @@ def _placement(window: DateRange, earliest, latest) -> str:
     return "partly" if overlaps else "outside"
 
 
+def _placements(window: DateRange, earliest: pd.Series, latest: pd.Series) -> list[str]:
+    """`_placement` for many rows at once; a plain interval is compared column-wise (30,000-row
+    ledgers have hundreds of totals), a set of months row by row."""
+    if window.members:
+        return [_placement(window, first, last) for first, last in zip(earliest, latest, strict=True)]
+    low = pd.Timestamp(window.earliest) if window.earliest else pd.Timestamp.min
+    high = pd.Timestamp(window.latest) if window.latest else pd.Timestamp.max
+    first, last = pd.to_datetime(earliest), pd.to_datetime(latest)
+    undated = first.isna() | last.isna()
+    inside = (first >= low) & (last <= high)
+    overlaps = (first <= high) & (last >= low)
+    placed = pd.Series("outside", index=first.index, dtype=object)
+    placed[overlaps] = "partly"
+    placed[inside] = "inside"
+    placed[undated] = "undated"
+    return placed.tolist()
+
+
 def _pinned_months(earliests: pd.Series, latests: pd.Series) -> set[str]:
     """Months that rows dated within one month account for. A row known only to fall somewhere in
     a longer window does not show which month it filled, so it leaves every month of it open."""
@@ -83,15 +101,17 @@ def _status(published_low: float, published_high: float, rows_low: float, rows_h
 
 
 def _money_rows(ledger: Ledger, agg, window: DateRange,
-                flows_by_pair: dict[tuple[str, str], pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+                flows_by_pair: dict[tuple, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
     pair = (agg.exporter_id, agg.importer_id)
     if pair not in flows_by_pair:  # totals repeat a few pairs of parties; match each pair's flows once
         flows_by_pair[pair] = flows_between(ledger, *pair)
-    flows = flows_by_pair[pair]
     if agg.basis == "customs":
-        flows = customs_or_undisclosed(flows)
-    flows = flows.assign(placement=[_placement(window, first, last)
-                                    for first, last in zip(flows["earliest"], flows["latest"], strict=True)])
+        if (pair, "customs") not in flows_by_pair:
+            flows_by_pair[(pair, "customs")] = customs_or_undisclosed(flows_by_pair[pair])
+        flows = flows_by_pair[(pair, "customs")]
+    else:
+        flows = flows_by_pair[pair]
+    flows = flows.assign(placement=_placements(window, flows["earliest"], flows["latest"]))
     inside = flows[flows["placement"] == "inside"].copy()
     partly = flows[flows["placement"] == "partly"]
     if not inside.empty:
@@ -120,7 +140,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
                                             left_on="flight_id", right_on="record_id")
     lineage = entity_lineage(ledger.tables["entities"])
     rows = []
-    flows_by_pair: dict[tuple[str, str], pd.DataFrame] = {}
+    flows_by_pair: dict[tuple, pd.DataFrame] = {}
     for agg in aggregates.itertuples(index=False):
         window = parse_edtf(agg.period)
         months = _months(window)
@@ -129,8 +149,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             published_low = published
             published_high = math.inf if agg.count_kind == "at_least" else published
             counted = _flights_of(flights, agg.operator_id, lineage)
-            placed = counted.assign(placement=[_placement(window, first, last) for first, last
-                                               in zip(counted["earliest"], counted["latest"], strict=True)])
+            placed = counted.assign(placement=_placements(window, counted["earliest"], counted["latest"]))
             inside = placed[placed["placement"] == "inside"]
             partly = placed[placed["placement"] == "partly"]
             rows_low = float(inside["count"].fillna(0).sum())
