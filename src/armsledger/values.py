@@ -13,9 +13,13 @@ from armsledger.money import reported_text
 CUSTOMS = "customs_declared"
 
 
-def _value_columns(currency: str) -> tuple[str, str, str]:
+def _converted(source, currency: str) -> dict:
+    """The converted value (point, low, high) and the rate and window it used, from a records
+    frame or one record, under the names the value tables share."""
     c = currency.lower()
-    return f"value_{c}", f"value_low_{c}", f"value_high_{c}"
+    names = {"value": f"value_{c}", "low": f"value_low_{c}", "high": f"value_high_{c}",
+             "fx_rate": f"fx_rate_{c}", "fx_date": f"fx_date_{c}"}
+    return {key: source[column] for key, column in names.items()}
 
 
 def flows_between(ledger: Ledger, exporter: str, importer: str) -> pd.DataFrame:
@@ -43,7 +47,6 @@ def customs_or_undisclosed(flows: pd.DataFrame) -> pd.DataFrame:
 
 def customs_exports(ledger: Ledger, currency: str, exporter: str = "serbia", importer: str = "israel") -> pd.DataFrame:
     """Customs-recorded transfers, one row each, with the value in `currency` as point, low and high."""
-    value, low, high = _value_columns(currency)
     flows = customs_or_undisclosed(flows_between(ledger, exporter, importer))
     out = pd.DataFrame({
         "record_id": flows["transfer_id"],
@@ -55,11 +58,7 @@ def customs_exports(ledger: Ledger, currency: str, exporter: str = "serbia", imp
         "amount_kind": flows["amount_kind"],
         "reported": [reported_text(a, c, k)
                      for a, c, k in zip(flows["amount"], flows["currency"], flows["amount_kind"], strict=True)],
-        "value": flows[value],
-        "low": flows[low],
-        "high": flows[high],
-        "fx_rate": flows[f"fx_rate_{currency.lower()}"],
-        "fx_date": flows[f"fx_date_{currency.lower()}"],
+        **_converted(flows, currency),
         "certainty": flows["certainty"],
         "source_ids": flows["source_ids"],
     })
@@ -109,7 +108,6 @@ def by_exporter(exports: pd.DataFrame) -> pd.DataFrame:
 
 def contract_values(ledger: Ledger, currency: str) -> pd.DataFrame:
     """Contracts with a value or a delivery window, the value as reported and converted."""
-    value, low, high = _value_columns(currency)
     contracts = ledger.table("contracts")
     recs = ledger.records.set_index("record_id")
     rows = []
@@ -125,11 +123,7 @@ def contract_values(ledger: Ledger, currency: str) -> pd.DataFrame:
             "signed": row.signed or row.announced,
             "delivery": row.delivery,
             "reported": reported_text(row.amount, row.currency, row.amount_kind),
-            "value": rec[value],
-            "low": rec[low],
-            "high": rec[high],
-            "fx_rate": rec[f"fx_rate_{currency.lower()}"],
-            "fx_date": rec[f"fx_date_{currency.lower()}"],
+            **_converted(rec, currency),
             "certainty": rec["certainty"],
             "source_ids": rec["source_ids"],
         })
