@@ -398,6 +398,11 @@ def test_contradictions(in_period):
     table = reconcile.contradictions_table(conflicts, in_period)
     assert list(table.columns) == ["kind", "records", "detail", "sources"]
     assert "[@gagadget-155mm-shortage]" in set(table["sources"])
+    # Records are named in words, not by id; two totals that read alike are named once.
+    assert "Yugoimport-SDPR → Israel: arms and/or ammunition, Oct 2024" in set(table["records"])
+    twice = "2 × Published total, arms exports, Yugoimport-SDPR → Israel, Jan–Jun 2024 (approx.)"
+    assert twice in set(table["records"])
+    assert not any("yi-israel" in text for text in table["records"])
 
 
 def test_reconciliation_table_and_summary(in_period, recon):

@@ -143,6 +143,23 @@ def record_list(ledger: Ledger) -> pd.DataFrame:
     return truncated(record_table(ledger), "records", note_column="what", mark_column="id")
 
 
+def record_descriptions(ledger: Ledger, record_ids: set[str]) -> dict[str, str]:
+    """What each of `record_ids` is, in words ("Yugoimport-SDPR → Israel: arms and/or ammunition,
+    Oct 2024"), for tables that name records."""
+    tables = _rows_by_id(ledger)
+    dates = dict(zip(ledger.records["record_id"], ledger.records["date"], strict=True))
+    table_of = dict(zip(ledger.records["record_id"], ledger.records["table"], strict=True))
+    out = {}
+    for record_id in record_ids:
+        table = table_of.get(record_id)
+        if table is None:
+            out[record_id] = record_id
+            continue
+        text = _describe(tables[table][record_id], table, ledger.entity_name)
+        out[record_id] = f"{text}, {period_label(dates[record_id])}" if dates.get(record_id) else text
+    return out
+
+
 def record_table(ledger: Ledger) -> pd.DataFrame:
     """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
     rows = []

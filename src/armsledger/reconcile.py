@@ -309,14 +309,22 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _named(record_ids: list[str], described: dict[str, str]) -> str:
+    """Records in words; two totals that read alike (the same period and parties) are named once."""
+    names = list(dict.fromkeys(described[i] for i in record_ids))
+    return "; ".join(names) if len(names) == len(record_ids) else f"{len(record_ids)} × " + "; ".join(names)
+
+
 def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    from armsledger.inventory import record_descriptions
     from armsledger.tables import citations
 
     if conflicts.empty:
         return conflicts
+    described = record_descriptions(ledger, {i for ids in conflicts["record_ids"] for i in ids})
     return pd.DataFrame({
         "kind": conflicts["kind"],
-        "records": [", ".join(ids) for ids in conflicts["record_ids"]],
+        "records": [_named(ids, described) for ids in conflicts["record_ids"]],
         "detail": conflicts["detail"],
         "sources": [citations(s) for s in conflicts["source_ids"]],
     })
