@@ -15,8 +15,8 @@ from armsledger import paths
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from armsledger.datastate import mark_valid, stamp_for
     from armsledger.validate import validate
+    from armsledger.validate.cache import mark_valid, stamp_for
 
     stamp = stamp_for(Path(args.data))  # of the files as they were when validation began
     result = validate(Path(args.data), Path(args.archive) if args.archive else None)
@@ -34,7 +34,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_datadict(args: argparse.Namespace) -> int:
-    from armsledger import datadict
+    from armsledger.pipeline import datadict
 
     data_dir = Path(args.data)
     if args.check:
@@ -49,8 +49,9 @@ def _cmd_datadict(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from armsledger.build import BuildConfig, run
-    from armsledger.params import edition_names
+    from armsledger.model.params import edition_names
+    from armsledger.pipeline.config import BuildConfig
+    from armsledger.pipeline.runner import run
 
     editions = edition_names() if args.all else [args.edition]
     unknown = [e for e in editions if e not in edition_names()]
@@ -60,7 +61,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     config = BuildConfig(editions=editions, renderer=args.renderer, jobs=args.jobs, data_dir=Path(args.data).resolve(),
                          public_dir=Path(args.public).resolve(), build_dir=Path(args.build).resolve())
     if args.dry_run:
-        from armsledger.build import stale
+        from armsledger.pipeline.runner import stale
         from armsledger.render import RenderError, get_renderer
 
         try:
@@ -75,7 +76,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_published(args: argparse.Namespace) -> int:
-    from armsledger.published import check_public
+    from armsledger.pipeline.checks import check_public
 
     problems = check_public(Path(args.public), paths.REPORT / "index.qmd")
     for problem in problems:

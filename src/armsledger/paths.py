@@ -17,9 +17,12 @@ REPORT = ROOT / "report"
 EDITIONS = REPORT / "editions"
 BUILD = ROOT / "build"
 PUBLIC = ROOT / "public"
-TESTS = ROOT / "tests"
-FIXTURES = TESTS / "fixtures"
 BENCHMARKS = ROOT / "benchmarks"
 # The analysts' archive of saved source texts lives beside the checkout, outside git.
 DEFAULT_ARCHIVE = ROOT.parent / "shared" / "seeds"
 
+
+# Inside build/<edition>/: what the notebooks write (and the build reads back).
+FIGURES = "figures"
+TABLES = "tables"
+FRAGMENTS = "fragments"

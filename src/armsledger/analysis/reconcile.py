@@ -1,0 +1,284 @@
+"""Reconciliation: each published total against the sum of the ledger rows it should cover, and contradictions."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from armsledger.analysis.exports import customs_or_undisclosed, flows_between
+from armsledger.model import fx
+from armsledger.model.certainty import tier_rank
+from armsledger.model.dates import DateRange, parse_edtf
+from armsledger.model.ledger import Ledger, entity_lineage
+
+OPPOSING = ("contradicts", "denies")
+RECONCILIATION_COLUMNS = [
+    "aggregate_id", "scope", "period", "exporter_id", "importer_id", "operator", "unit", "published",
+    "published_kind",
+    "rows", "rows_undisclosed", "rows_sum", "rows_low", "rows_high", "gap", "tolerance", "status",
+    "months_without_rows", "record_ids", "partly_overlapping", "display_rate", "published_display",
+    "rows_sum_display", "gap_display", "certainty",
+]
+
+
+def rounding_half_unit(amount: float, amount_kind: str) -> float:
+    """Half a unit of the last written digit of a rounded figure (14000000 approx → 500000).
+
+    Exact figures carry no rounding; for approximate ones the unit is the largest power of
+    ten that divides the stored amount, which is how the figure was written (14 million, 15.7 million).
+    """
+    if amount_kind not in ("approx", "at_least", "at_most") or not amount or math.isnan(amount):
+        return 0.0
+    unit = 1
+    while amount % (unit * 10) == 0 and unit < 1e12:
+        unit *= 10
+    return unit / 2
+
+
+def _months(window: DateRange) -> list[str]:
+    if window.members:
+        return [m for member in window.members for m in _months(member)]
+    if window.earliest is None or window.latest is None:
+        return []
+    return [str(p) for p in pd.period_range(window.earliest, window.latest, freq="M")]
+
+
+def _placement(window: DateRange, earliest, latest) -> str:
+    if pd.isna(earliest) or pd.isna(latest):
+        return "undated"
+    probe = DateRange("", earliest.date(), latest.date(), "interval")
+    if window.covers(probe):
+        return "inside"
+    overlaps = window.contains(probe.earliest) or window.contains(probe.latest) or (
+        window.earliest and window.latest and probe.earliest <= window.earliest and probe.latest >= window.latest)
+    return "partly" if overlaps else "outside"
+
+
+def _placements(window: DateRange, earliest: pd.Series, latest: pd.Series) -> list[str]:
+    """`_placement` for many rows at once; a plain interval is compared column-wise (30,000-row
+    ledgers have hundreds of totals), a set of months row by row."""
+    if window.members:
+        return [_placement(window, first, last) for first, last in zip(earliest, latest, strict=True)]
+    low = pd.Timestamp(window.earliest) if window.earliest else pd.Timestamp.min
+    high = pd.Timestamp(window.latest) if window.latest else pd.Timestamp.max
+    first, last = pd.to_datetime(earliest), pd.to_datetime(latest)
+    undated = first.isna() | last.isna()
+    inside = (first >= low) & (last <= high)
+    overlaps = (first <= high) & (last >= low)
+    placed = pd.Series("outside", index=first.index, dtype=object)
+    placed[overlaps] = "partly"
+    placed[inside] = "inside"
+    placed[undated] = "undated"
+    return placed.tolist()
+
+
+def _pinned_months(earliests: pd.Series, latests: pd.Series) -> set[str]:
+    """Months that rows dated within one month account for. A row known only to fall somewhere in
+    a longer window does not show which month it filled, so it leaves every month of it open."""
+    return {f"{first:%Y-%m}" for first, last in zip(earliests, latests, strict=True)
+            if not pd.isna(first) and not pd.isna(last) and (first.year, first.month) == (last.year, last.month)}
+
+
+def _flights_of(flights: pd.DataFrame, operator_id: str, lineage: dict[str, set[str]]) -> pd.DataFrame:
+    """The flights a total counts: all of them, or those of `operator_id` and its units."""
+    if not operator_id:
+        return flights
+    keep = [operator_id in lineage.get(op, {op}) for op in flights["operator_id"]]
+    return flights[keep]
+
+
+def _status(published_low: float, published_high: float, rows_low: float, rows_high: float,
+            tolerance: float, rows: int) -> str:
+    if rows == 0:
+        return "no ledger rows"
+    if published_low - tolerance > rows_high:
+        return "rows fall short of total"
+    if published_high + tolerance < rows_low:
+        return "rows exceed total"
+    if math.isinf(rows_high) and published_low - tolerance > rows_low:
+        return "open: undisclosed or lower-bound rows may cover the gap"
+    return "consistent"
+
+
+def _money_rows(ledger: Ledger, agg, window: DateRange,
+                flows_by_pair: dict[tuple, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    pair = (agg.exporter_id, agg.importer_id)
+    if pair not in flows_by_pair:  # totals repeat a few pairs of parties; match each pair's flows once
+        flows_by_pair[pair] = flows_between(ledger, *pair)
+    if agg.basis == "customs":
+        if (pair, "customs") not in flows_by_pair:
+            flows_by_pair[(pair, "customs")] = customs_or_undisclosed(flows_by_pair[pair])
+        flows = flows_by_pair[(pair, "customs")]
+    else:
+        flows = flows_by_pair[pair]
+    flows = flows.assign(placement=_placements(window, flows["earliest"], flows["latest"]))
+    inside = flows[flows["placement"] == "inside"].copy()
+    partly = flows[flows["placement"] == "partly"]
+    if not inside.empty:
+        dated = inside.assign(value_date=inside["value_date"].where(inside["value_date"] != "", inside["date"]))
+        native = fx.convert_values(dated, agg.currency)
+        c = agg.currency.lower()
+        inside["value"], inside["low"], inside["high"] = (native[f"value_{c}"], native[f"value_low_{c}"],
+                                                          native[f"value_high_{c}"])
+        inside["tolerance"] = [rounding_half_unit(a, k) * (r if not math.isnan(r) else 1.0)
+                               for a, k, r in zip(inside["amount"], inside["amount_kind"], native[f"fx_rate_{c}"],
+                                                  strict=True)]
+    return inside, partly
+
+
+def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
+    """One row per published total: the total, the sum of covered rows (point, low, high), the gap
+    (published − rows) with its rounding tolerance, the months left without rows, and the status.
+
+    Sums are taken in the total's own currency (rows converted at their own dates), so a status
+    never flips because of exchange rates; `*_display` columns restate them in `currency` at the
+    total's period rate.
+    """
+    aggregates = ledger.table("aggregates")
+    certainty = dict(zip(ledger.records["record_id"], ledger.records["certainty"], strict=True))
+    flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
+                                            left_on="flight_id", right_on="record_id")
+    lineage = entity_lineage(ledger.tables["entities"])
+    rows = []
+    flows_by_pair: dict[tuple, pd.DataFrame] = {}
+    for agg in aggregates.itertuples(index=False):
+        window = parse_edtf(agg.period)
+        months = _months(window)
+        if agg.scope == "military_flights":
+            published = float(agg.count) if not pd.isna(agg.count) else math.nan
+            published_low = published
+            published_high = math.inf if agg.count_kind == "at_least" else published
+            counted = _flights_of(flights, agg.operator_id, lineage)
+            placed = counted.assign(placement=_placements(window, counted["earliest"], counted["latest"]))
+            inside = placed[placed["placement"] == "inside"]
+            partly = placed[placed["placement"] == "partly"]
+            rows_low = float(inside["count"].fillna(0).sum())
+            open_ended = (inside["count_kind"] == "at_least").any() or inside["count"].isna().any()
+            rows_high = math.inf if open_ended else rows_low
+            rows_point, tolerance, unit = rows_low, 0.0, "flights"
+            ids = list(inside["flight_id"])
+            covered = _pinned_months(inside["earliest"], inside["latest"])
+            rate = 1.0
+        else:
+            point, published_low, published_high = fx.value_bounds(agg.amount, agg.amount_max, agg.amount_kind)
+            published = point
+            inside, partly = _money_rows(ledger, agg, window, flows_by_pair)
+            rows_low = float(inside["low"].sum()) if not inside.empty else 0.0
+            rows_high = float(inside["high"].sum()) if not inside.empty else 0.0
+            rows_point = float(inside["value"].sum(min_count=1)) if not inside.empty else 0.0
+            rows_point = 0.0 if pd.isna(rows_point) else rows_point
+            tolerance = rounding_half_unit(agg.amount, agg.amount_kind) + (
+                float(inside["tolerance"].sum()) if not inside.empty else 0.0)
+            unit = agg.currency
+            ids = list(inside["transfer_id"])
+            covered = _pinned_months(inside["earliest"], inside["latest"])
+            rate = (fx.fx_rate(agg.currency, currency, agg.value_date or agg.period).rate
+                    if agg.currency else math.nan)
+        gap = published - rows_point if not math.isnan(published) else math.nan
+        undisclosed = int(inside["value"].isna().sum()) if agg.scope != "military_flights" and not inside.empty else 0
+        rows.append({
+            "aggregate_id": agg.aggregate_id,
+            "scope": agg.scope,
+            "period": agg.period,
+            "exporter_id": agg.exporter_id,
+            "importer_id": agg.importer_id,
+            "operator": ledger.entity_name(agg.operator_id) if agg.scope == "military_flights" else "",
+            "unit": unit,
+            "published": published,
+            "published_kind": agg.count_kind if agg.scope == "military_flights" else agg.amount_kind,
+            "rows": len(ids),
+            "rows_undisclosed": undisclosed,
+            "rows_sum": rows_point,
+            "rows_low": rows_low,
+            "rows_high": rows_high,
+            "gap": gap,
+            "tolerance": tolerance,
+            "status": _status(published_low, published_high, rows_low, rows_high, tolerance, len(ids)),
+            "months_without_rows": ([m for m in months if m not in covered]
+                                    if window.precision in ("set", "interval", "month") and len(months) <= 36 else []),
+            "record_ids": ids,
+            "partly_overlapping": list(partly.iloc[:, 0]) if not partly.empty else [],
+            "display_rate": rate,
+            "published_display": published * rate if agg.scope != "military_flights" else published,
+            "rows_sum_display": rows_point * rate if agg.scope != "military_flights" else rows_point,
+            "gap_display": gap * rate if agg.scope != "military_flights" else gap,
+            "certainty": certainty.get(agg.aggregate_id, ""),
+        })
+    return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+
+
+CONTRADICTION_COLUMNS = ["kind", "record_ids", "source_ids", "note", "totals"]
+
+
+def contradictions(ledger: Ledger) -> pd.DataFrame:
+    """Claims that contradict or deny a record (with the claim's note), and published totals that
+    disagree for the same period, parties and scope (`totals`: the two compared, see compare_totals)."""
+    found = []
+    claims = ledger.claims[ledger.claims["stance"].isin(OPPOSING)]
+    for claim in claims.itertuples(index=False):
+        found.append({"kind": f"claim {claim.stance}", "record_ids": [claim.record_id],
+                      "source_ids": [claim.source_id], "note": claim.note, "totals": None})
+    aggregates = ledger.table("aggregates")
+    keyed = {}
+    for agg in aggregates.itertuples(index=False):
+        window = parse_edtf(agg.period)
+        keyed.setdefault((agg.scope, agg.exporter_id, agg.importer_id, window.earliest, window.latest), []).append(agg)
+    sources = ledger.records.set_index("record_id")["source_ids"]
+    for group in keyed.values():
+        for i, first in enumerate(group):
+            for second in group[i + 1:]:
+                comparison = compare_totals(first, second)
+                if comparison:
+                    found.append({"kind": "totals differ", "record_ids": [first.aggregate_id, second.aggregate_id],
+                                  "source_ids": sorted(set(sources.get(first.aggregate_id, []))
+                                                       | set(sources.get(second.aggregate_id, []))),
+                                  "note": "", "totals": comparison})
+    return pd.DataFrame(found, columns=CONTRADICTION_COLUMNS)
+
+
+def compare_totals(first, second) -> dict | None:
+    """How two totals for the same period and parties disagree, or None when they agree within
+    their rounding. Money totals are compared in euros at each period's mean ECB rate."""
+    if first.scope == "military_flights":
+        if first.count == second.count:
+            return None
+        return {"unit": "flights", "first": first.count, "second": second.count, "period": first.period}
+    values = []
+    for agg in (first, second):
+        if pd.isna(agg.amount):
+            return None
+        rate = fx.fx_rate(agg.currency, "EUR", agg.value_date or agg.period).rate
+        values.append((agg.amount * rate, rounding_half_unit(agg.amount, agg.amount_kind) * rate, agg))
+    (a, tol_a, agg_a), (b, tol_b, agg_b) = values
+    if abs(a - b) <= tol_a + tol_b:
+        return None
+    compatible = (agg_a.amount_kind == "at_least" and a <= b + tol_a + tol_b) or (
+        agg_b.amount_kind == "at_least" and b <= a + tol_a + tol_b)
+    return {"unit": "money", "period": agg_a.period, "compatible": compatible,
+            "percent_apart": abs(a - b) / max(a, b) * 100,
+            "first": (agg_a.amount, agg_a.currency), "second": (agg_b.amount, agg_b.currency)}
+
+
+def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
+    """Counts by status, every gap, and the headline gap: among money totals the rows fall short
+    of, the best-attested total first (a dollar restatement graded C3 must not outrank the euro
+    original), then the largest gap."""
+    money_rows = recon[recon["scope"] == "arms_exports"]
+    short = money_rows[money_rows["status"] == "rows fall short of total"]
+    largest = None
+    if not short.empty:
+        ranked = short.assign(_rank=short["certainty"].map(tier_rank), _gap=-short["gap_display"])
+        largest = ranked.sort_values(["_rank", "_gap", "aggregate_id"]).iloc[0]
+    return {
+        "totals": len(recon),
+        "by_status": {s: int((recon["status"] == s).sum()) for s in sorted(set(recon["status"]))},
+        "gaps": {r.aggregate_id: {"published": r.published, "rows_sum": r.rows_sum, "gap": r.gap,
+                                  "tolerance": r.tolerance, "unit": r.unit, "status": r.status,
+                                  "months_without_rows": list(r.months_without_rows), "record_ids": list(r.record_ids)}
+                 for r in recon.itertuples(index=False)},
+        "largest_gap": None if largest is None else {
+            "aggregate_id": largest["aggregate_id"], "period": largest["period"],
+            "gap_display": float(largest["gap_display"]), "published_display": float(largest["published_display"])},
+        "contradictions": len(conflicts),
+    }

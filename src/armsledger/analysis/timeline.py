@@ -1,0 +1,95 @@
+"""One table of dated items (contracts, exports, flights, events) for the timeline, one lane per kind."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from armsledger.model.dates import date_columns
+from armsledger.model.ledger import Ledger
+
+LANES = ("Contracts", "Transfers", "Flights", "Surveillance", "Diplomacy & statements")
+EVENT_LANES = {"surveillance": "Surveillance", "diplomacy": "Diplomacy & statements", "arms": "Diplomacy & statements"}
+# What an item is, beside its record's derived columns: the words the present layer turns into its text.
+DETAIL_COLUMNS = ["subject", "party", "mode", "amount", "amount_kind", "currency", "count", "count_kind",
+                  "origin", "destination"]
+COLUMNS = ["record_id", "lane", "kind", *DETAIL_COLUMNS, "date", "earliest", "latest", "precision",
+           "is_span", "dated_by_report", "first_reported", "certainty", "source_ids"]
+
+
+def _contract_items(ledger: Ledger) -> list[dict]:
+    items = []
+    for row in ledger.table("contracts").itertuples(index=False):
+        lane = "Contracts" if row.domain == "arms" else "Surveillance"
+        items.append({"record_id": row.contract_id, "lane": lane, "kind": f"contract ({row.kind})",
+                      "subject": row.title})
+        if row.delivery and "/" in row.delivery:
+            items.append({"record_id": row.contract_id, "lane": lane, "kind": "delivery window",
+                          "subject": row.title, "date_override": row.delivery})
+    return items
+
+
+def _transfer_items(ledger: Ledger) -> list[dict]:
+    items = []
+    for row in ledger.table("transfers").itertuples(index=False):
+        mode = "" if row.mode in ("air", "unknown") else row.mode
+        items.append({"record_id": row.transfer_id, "lane": "Transfers",
+                      "kind": f"transfer by {mode}" if mode else "transfer",
+                      "party": ledger.entity_name(row.exporter_id), "mode": mode, "amount": row.amount,
+                      "amount_kind": row.amount_kind, "currency": row.currency})
+    return items
+
+
+def _flight_items(ledger: Ledger) -> list[dict]:
+    return [{"record_id": row.flight_id, "lane": "Flights", "kind": "flight", "count": row.count,
+             "count_kind": row.count_kind, "origin": row.origin, "destination": row.destination}
+            for row in ledger.table("flights").itertuples(index=False)]
+
+
+def _event_items(ledger: Ledger) -> list[dict]:
+    return [{"record_id": row.event_id, "lane": EVENT_LANES[row.domain], "kind": row.kind, "subject": row.summary}
+            for row in ledger.table("events").itertuples(index=False)]
+
+
+def build_timeline(ledger: Ledger) -> pd.DataFrame:
+    """Timeline rows sorted by date. Undated records are placed at their first report
+    (`dated_by_report`), so the sea-route claim still shows when it surfaced."""
+    items = _contract_items(ledger) + _transfer_items(ledger) + _flight_items(ledger) + _event_items(ledger)
+    if not items:
+        return pd.DataFrame(columns=COLUMNS)
+    frame = pd.DataFrame(items)
+    for column in DETAIL_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.NA
+    records = ledger.records.set_index("record_id")
+    frame["date"] = frame["record_id"].map(records["date"])
+    if "date_override" in frame:
+        frame["date"] = frame["date_override"].where(frame["date_override"].notna(), frame["date"])
+    bounds = date_columns(frame["date"].fillna(""))
+    frame = pd.concat([frame, bounds], axis=1)
+    frame["dated_by_report"] = frame["earliest"].isna() & frame["latest"].isna()
+    frame["first_reported"] = frame["record_id"].map(records["first_reported"]).fillna("")
+    undated = frame["dated_by_report"]
+    reported = date_columns(frame.loc[undated, "first_reported"])
+    reported.index = frame.index[undated]
+    public_day = frame.loc[undated, "record_id"].map(records["visible_from"])
+    # Placed over the first report as its source dates it (a month is a span), or on the day the
+    # source we cite became public when that date is unknown.
+    known = reported["earliest"].notna() & reported["latest"].notna()
+    frame.loc[undated, "earliest"] = reported["earliest"].where(known, public_day)
+    frame.loc[undated, "latest"] = reported["latest"].where(known, public_day)
+    frame.loc[undated, "precision"] = reported["precision"].where(known, "day")
+    frame["is_span"] = frame["precision"] != "day"
+    frame["certainty"] = frame["record_id"].map(records["certainty"])
+    frame["source_ids"] = frame["record_id"].map(records["source_ids"])
+    return frame[COLUMNS].sort_values(["earliest", "lane", "record_id"], kind="stable").reset_index(drop=True)
+
+
+def summarise(items: pd.DataFrame) -> dict:
+    dated = items[~items["dated_by_report"]]
+    return {
+        "items": len(items),
+        "undated_items": int(items["dated_by_report"].sum()),
+        "by_lane": {lane: int((items["lane"] == lane).sum()) for lane in LANES},
+        "first_date": None if dated.empty else f"{dated['earliest'].min():%Y-%m-%d}",
+        "last_date": None if dated.empty else f"{dated['latest'].max():%Y-%m-%d}",
+    }

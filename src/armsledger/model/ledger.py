@@ -1,0 +1,341 @@
+"""The Ledger: the CSV tables as typed DataFrames plus one row per record with derived dates,
+converted values, certainty and as-of visibility; selection by edition and a currency view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from armsledger.model import certainty as cert
+from armsledger.model import fx, lineage
+from armsledger.model import schema as schema_module
+from armsledger.model.csvfile import read_csv
+from armsledger.model.dates import date_columns, parse_edtf
+
+# Money and precision fields every record carries in `records`, blank where its table has none.
+RECORD_VALUE_COLUMNS = ("amount", "amount_max", "amount_kind", "currency", "value_date", "value_basis",
+                        "count", "count_kind", "certainty_override", "certainty_note", "note")
+NUMERIC_RECORD_COLUMNS = ("amount", "amount_max", "count")
+
+
+def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table as a DataFrame; strings stay strings ('' for blank), numbers typed per schema.
+
+    With `only`, the other record tables are left empty (columns kept), so whatever is computed
+    from the result provably does not depend on them: the build relies on this to re-execute
+    only the notebooks that read an edited table. The files are read by the same reader as the
+    validator's, so both see the same cells.
+    """
+    schema = schema_module.load(data_dir)
+    tables = {}
+    for table in schema.tables:
+        columns = list(table.field_names)
+        if only is not None and table.name not in only and table.role == "record":
+            frame = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
+        else:
+            csv_file = read_csv(Path(data_dir) / table.path)
+            header = csv_file.header or []
+            frame = pd.DataFrame({name: pd.Series(_column(csv_file.rows, header.index(name) if name in header else -1),
+                                                  dtype=object)
+                                  for name in columns})
+        for spec in table.fields:
+            if spec.type == "number":
+                frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype(float)
+            elif spec.type == "integer":
+                frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype("Int64")
+            else:
+                frame[spec.name] = frame[spec.name].astype(str)
+        tables[table.name] = frame
+    return tables
+
+
+def _column(rows: list[list[str]], position: int) -> list[str]:
+    """One column's cells; blank where the column or a ragged row's cell is missing."""
+    if position < 0:
+        return [""] * len(rows)
+    return [cells[position] if position < len(cells) else "" for cells in rows]
+
+
+@dataclass
+class Ledger:
+    """The validated tables plus `records`: one row per record with derived columns."""
+
+    tables: dict[str, pd.DataFrame]
+    records: pd.DataFrame
+    claims: pd.DataFrame
+    data_dir: Path
+    schema: schema_module.Schema
+    as_of: dt.date | None = None
+    filters: dict = field(default_factory=dict)
+
+    def entity_name(self, entity_id: str) -> str:
+        names = self._entity_names()
+        return names.get(entity_id, entity_id) if entity_id else ""
+
+    def _entity_names(self) -> dict[str, str]:
+        # Cached per entities frame: tables and the listings call this once per row.
+        entities = self.tables["entities"]
+        cached = self.__dict__.get("_names")
+        if cached is None or cached[0] is not entities:
+            cached = (entities, dict(zip(entities["entity_id"], entities["name"], strict=True)))
+            self.__dict__["_names"] = cached
+        return cached[1]
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A record table restricted to the records that survive the edition's filters."""
+        frame = self.tables[name]
+        spec = self.schema.table(name)
+        if spec.role == "record":
+            frame = frame[frame[spec.primary_key].isin(self.records["record_id"])]
+        return frame
+
+    def in_currency(self, currency: str, frame: pd.DataFrame | None = None) -> pd.DataFrame:
+        """`frame` (default: the records) with its values in `currency` under the names every value
+        table shares: value, low, high, fx_rate, fx_date."""
+        frame = self.records if frame is None else frame
+        return frame.assign(**converted(frame, currency))
+
+    def select(
+        self,
+        min_certainty: str = "possible",
+        include_disputed: bool = True,
+        period_start: str | None = None,
+        period_end: str | None = None,
+    ) -> Ledger:
+        """Records passing the certainty filter and overlapping the period (undated ones are kept)."""
+        recs = self.records
+        keep = [
+            cert.passes(c, e, min_certainty, include_disputed)
+            for c, e in zip(recs["certainty"], recs["evidence_certainty"], strict=True)
+        ]
+        recs = recs[pd.Series(keep, index=recs.index, dtype=bool)]  # a bare [] would select no columns
+        if period_start:
+            start = pd.Timestamp(parse_edtf(period_start).earliest)
+            recs = recs[recs["latest"].isna() | (recs["latest"] >= start)]
+        if period_end:
+            end = pd.Timestamp(parse_edtf(period_end).latest)
+            recs = recs[recs["earliest"].isna() | (recs["earliest"] <= end)]
+        kept = set(recs["record_id"])
+        filters = dict(self.filters, min_certainty=min_certainty, include_disputed=include_disputed,
+                       period_start=period_start, period_end=period_end)
+        return replace(self, records=recs.reset_index(drop=True),
+                       claims=self.claims[self.claims["record_id"].isin(kept)], filters=filters)
+
+
+def converted(source, currency: str) -> dict:
+    """The converted value (point, low, high) and the rate and window it used, from a records frame
+    or one record, under the names the value tables share."""
+    c = currency.lower()
+    names = {"value": f"value_{c}", "low": f"value_low_{c}", "high": f"value_high_{c}",
+             "fx_rate": f"fx_rate_{c}", "fx_date": f"fx_date_{c}"}
+    return {key: source[column] for key, column in names.items()}
+
+
+def _published_bounds(sources: pd.DataFrame) -> pd.DataFrame:
+    bounds = date_columns(sources["published"])
+    return pd.DataFrame({"source_id": sources["source_id"], "published": sources["published"].values,
+                         "published_latest": bounds["latest"].values})
+
+
+def _first_filled(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Per row, the first non-blank of `columns` ('' when all are blank)."""
+    result = frame[columns[-1]].fillna("")
+    for column in reversed(columns[:-1]):
+        result = frame[column].where(frame[column].fillna("") != "", result)
+    return result
+
+
+def _placing_dates(schema: schema_module.Schema, tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    """Per record table, the date that places each record: the first filled of its `placed_by`
+    fields, else (contract lines) the date of the record its `placed_by_parent` names."""
+    dates: dict[str, pd.Series] = {}
+    pending = list(schema.records)
+    while pending:
+        spec = pending.pop(0)
+        own = _first_filled(tables[spec.name], spec.placed_by) if spec.placed_by else \
+            pd.Series("", index=tables[spec.name].index)
+        if spec.placed_by_parent:
+            parent_table, _ = spec.references.get(spec.placed_by_parent, ("", ""))
+            if parent_table not in dates and parent_table in schema.record_names and \
+                    any(p.name == parent_table for p in pending):
+                pending.append(spec)  # its parent first
+                continue
+            if parent_table in dates:
+                parent_spec = schema.table(parent_table)
+                parent_dates = pd.Series(dates[parent_table].values,
+                                         index=tables[parent_table][parent_spec.primary_key].values)
+                fallback = tables[spec.name][spec.placed_by_parent].map(parent_dates).fillna("")
+                own = own.where(own != "", fallback).fillna("")
+        dates[spec.name] = own
+    return dates
+
+
+def _record_frame(schema: schema_module.Schema, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    frames = []
+    placing = _placing_dates(schema, tables)
+    for spec in schema.records:
+        src = tables[spec.name]
+        frame = pd.DataFrame({"record_id": src[spec.primary_key], "table": spec.name})
+        frame["date"] = placing[spec.name].values
+        for col in RECORD_VALUE_COLUMNS:
+            frame[col] = src[col].values if col in src else (pd.NA if col in NUMERIC_RECORD_COLUMNS else "")
+        frames.append(frame)
+    if not frames:
+        return pd.DataFrame(columns=["record_id", "table", "date", *RECORD_VALUE_COLUMNS])
+    records = pd.concat(frames, ignore_index=True)
+    records["amount"] = pd.to_numeric(records["amount"]).astype(float)
+    records["amount_max"] = pd.to_numeric(records["amount_max"]).astype(float)
+    records["count"] = pd.to_numeric(records["count"]).astype("Int64")
+    records["value_date"] = records["value_date"].where(records["value_date"] != "", records["date"])
+    return records
+
+
+def _original_publications(sources: pd.DataFrame) -> dict[str, str]:
+    """Each source's earliest publication along its `derived_from` chain, as written: a
+    republication of a BIRN story was first reported when BIRN published it."""
+    latest = dict(zip(sources["source_id"], date_columns(sources["published"])["latest"], strict=True))
+    written = dict(zip(sources["source_id"], sources["published"], strict=True))
+    parents = dict(zip(sources["source_id"], sources["derived_from"], strict=True))
+    earliest = {}
+    for source, line in lineage.ancestry(parents).items():
+        best = source
+        for node in line[1:]:
+            if node not in written:
+                break
+            if not pd.isna(latest[node]) and (pd.isna(latest[best]) or latest[node] < latest[best]):
+                best = node
+        earliest[source] = written[best]
+    return earliest
+
+
+def _first_reports(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Per record: `visible_from`, the first day a supporting source we cite was certainly public
+    (the latest possible day where its date is a month or a year), which the as-of filter uses;
+    and `first_reported`, the earliest publication behind those sources (an original they
+    republish included) as written, which labels and placement of undated records use."""
+    supporting = claims[claims["stance"] == "supports"].sort_values(["published_latest", "source_id"],
+                                                                    kind="stable")
+    first = supporting.drop_duplicates("record_id").set_index("record_id")
+    originals = _original_publications(sources)
+    texts = sorted(set(originals.values()))
+    bounds = dict(zip(texts, date_columns(pd.Series(texts, dtype=object))["latest"], strict=True))
+    reported: dict[str, str] = {}
+    for record_id, source_id in zip(supporting["record_id"], supporting["source_id"], strict=True):
+        text = originals.get(source_id, "")
+        current = reported.get(record_id)
+        if current is None or (not pd.isna(bounds.get(text)) and
+                               (pd.isna(bounds.get(current)) or bounds[text] < bounds[current])):
+            reported[record_id] = text
+    return pd.DataFrame({"visible_from": first["published_latest"],
+                         "first_reported": pd.Series(reported).reindex(first.index)})
+
+
+def _mask_later_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFrame], all_claims: pd.DataFrame,
+                       visible_claims: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Blank the record fields that only claims published after the as-of date support, so an
+    edition "as of" a date shows each record as it was known then (Norway's 2019 release names
+    no vendor; the Cellebrite link came with Amnesty's 2024 report). Our own wording (prose
+    fields) is kept, since a blank description would leave the row unreadable."""
+
+    def cited(claims: pd.DataFrame) -> set[tuple[str, str]]:
+        supporting = claims[claims["stance"] == "supports"]
+        return {(record_id, name.strip()) for record_id, fields in zip(supporting["record_id"],
+                                                                        supporting["fields"], strict=True)
+                for name in str(fields).split("|") if name.strip()}
+
+    later_only = cited(all_claims) - cited(visible_claims)
+    if not later_only:
+        return tables
+    masked = dict(tables)
+    for spec in schema.records:
+        frame = tables[spec.name]
+        prose = set(spec.of_kind("prose"))
+        hidden = [(record_id, column) for record_id, column in later_only
+                  if column in frame.columns and column != spec.primary_key and column not in prose]
+        if not hidden:
+            continue
+        frame = frame.copy()
+        by_column: dict[str, set[str]] = {}
+        for record_id, column in hidden:
+            by_column.setdefault(column, set()).add(record_id)
+        for column, record_ids in by_column.items():
+            kind = frame[column].dtype.kind
+            blank = float("nan") if kind == "f" else (pd.NA if kind in "iu" else "")
+            frame.loc[frame[spec.primary_key].isin(record_ids), column] = blank
+        masked[spec.name] = frame
+    return masked
+
+
+def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None = None,
+          schema: schema_module.Schema | None = None) -> Ledger:
+    """Derive the records frame; with `as_of`, keep only what sources published by then support."""
+    schema = schema or schema_module.load(data_dir)
+    published = _published_bounds(tables["sources"])
+    claims = tables["claims"].merge(published, on="source_id", how="left")
+    if as_of is not None:
+        every_claim = claims
+        claims = claims[claims["published_latest"] <= pd.Timestamp(as_of)]
+        tables = _mask_later_fields(schema, tables, every_claim, claims)
+    records = _record_frame(schema, tables)
+    first = _first_reports(claims, tables["sources"])
+    # Through a dict and to_datetime, so that no visible record at all still gives a datetime column.
+    records["visible_from"] = pd.to_datetime(records["record_id"].map(first["visible_from"].to_dict()))
+    reported = first["first_reported"].to_dict()
+    records["first_reported"] = pd.Series([reported.get(r, "") for r in records["record_id"]],
+                                          index=records.index, dtype=object)
+    # A value whose date was not yet reported (an as-of edition) is converted at the rate of the
+    # day it became public, the one date that edition knows for it.
+    public_day = records["visible_from"].dt.strftime("%Y-%m-%d").fillna("")
+    records["value_date"] = records["value_date"].where(records["value_date"] != "", public_day)
+    if as_of is not None:
+        records = records[records["visible_from"].notna()]
+    records = records.reset_index(drop=True)
+    claims = claims[claims["record_id"].isin(records["record_id"])].reset_index(drop=True)
+
+    records = pd.concat([records, date_columns(records["date"])], axis=1)
+    for currency in fx.CURRENCIES:
+        records = pd.concat([records, fx.convert_values(records, currency)], axis=1)
+    tiers = cert.record_certainty(claims, tables["sources"],
+                                  records[["record_id", "certainty_override", "certainty_note"]])
+    records = records.merge(tiers, on="record_id", how="left")
+    supporting = claims[claims["stance"] == "supports"]
+    sources_by_record: dict[str, set[str]] = {}
+    for record_id, source_id in zip(supporting["record_id"], supporting["source_id"], strict=True):
+        sources_by_record.setdefault(record_id, set()).add(source_id)
+    records["source_ids"] = pd.Series([sorted(sources_by_record.get(r, ())) for r in records["record_id"]],
+                                      index=records.index, dtype=object)
+    return Ledger(tables=tables, records=records, claims=claims, data_dir=data_dir, schema=schema, as_of=as_of)
+
+
+def load(data_dir: Path | str, as_of: str | dt.date | None = None, only: set[str] | None = None) -> Ledger:
+    """Load the ledger in `data_dir`, as known on `as_of`; `only` restricts the record tables read
+    (see read_tables). It does not validate: callers that take data from people validate first
+    (armsledger.validate.cache.ensure_valid)."""
+    data_dir = Path(data_dir)
+    if isinstance(as_of, str) and as_of:
+        as_of = parse_edtf(as_of).latest
+    return build(read_tables(data_dir, only), data_dir, as_of or None)
+
+
+def entity_lineage(entities: pd.DataFrame) -> dict[str, set[str]]:
+    """Each entity with everything it belongs to: its parents and the state of its country.
+
+    Yugoimport-SDPR (country SRB) → {yugoimport-sdpr, serbia}, so a total published for
+    "Serbia → Israel" covers the exports of Serbian companies.
+    """
+    states = {
+        country: entity
+        for entity, kind, country in zip(entities["entity_id"], entities["type"], entities["country"], strict=True)
+        if kind == "state" and country
+    }
+    country_of = dict(zip(entities["entity_id"], entities["country"], strict=True))
+    result: dict[str, set[str]] = {}
+    for entity, line in lineage.ancestry(dict(zip(entities["entity_id"], entities["parent_id"],
+                                                   strict=True))).items():
+        members = set(line)
+        members |= {states[country_of[m]] for m in line if country_of.get(m) in states}
+        result[entity] = members
+    return result

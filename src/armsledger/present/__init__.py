@@ -1,0 +1,2 @@
+"""Presentation: number and money formatting, Markdown tables, charts and the generated sentences,
+from the DataFrames armsledger.analysis computes."""

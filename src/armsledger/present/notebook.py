@@ -1,0 +1,110 @@
+"""The calls every notebook makes: `setup` (typed parameters, validated data, the ledger the
+edition shows), showing and saving figures and tables, and saving the numbers the prose quotes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Image, Markdown, display
+
+from armsledger.model.dates import parse_edtf
+from armsledger.model.ledger import Ledger, load
+from armsledger.model.params import ParameterError, Params
+from armsledger.paths import FIGURES, FRAGMENTS, TABLES
+from armsledger.present import charts
+from armsledger.validate.cache import ensure_valid
+
+ALL_RECORD_TABLES = "all"
+# Values papermill can inject; anything else in a notebook's namespace (modules, functions,
+# IPython's own names) is not a parameter.
+_PARAMETER_TYPES = (str, bool, int, float, type(None), dt.date, list, dict)
+
+
+def parameters_from(namespace: dict) -> Params:
+    """The edition's parameters from a notebook's namespace: those papermill injected, the rest
+    defaults. A name papermill injected that no parameter has is an error naming it."""
+    hidden: set[str] = set()
+    shell = namespace.get("get_ipython")
+    if callable(shell):
+        hidden = set(getattr(shell(), "user_ns_hidden", {}) or {})
+    given = {name: value for name, value in namespace.items()
+             if not name.startswith("_") and name not in hidden and isinstance(value, _PARAMETER_TYPES)}
+    return Params.from_mapping(given)
+
+
+def setup(namespace: dict, reads: tuple[str, ...] | str = ALL_RECORD_TABLES,
+          within_period: bool = False) -> tuple[Params, Ledger]:
+    """Typed parameters and the ledger as this edition shows it: known on `as_of`, filtered by
+    certainty (and by period when asked). `reads` names the record tables the notebook uses
+    (the build re-executes it only when one of them changes); the others are left empty."""
+    params = parameters_from(namespace)
+    ensure_valid(params.data_path)
+    ledger = open_ledger(params, reads, within_period)
+    return params, ledger
+
+
+def open_ledger(params: Params, reads: tuple[str, ...] | str = ALL_RECORD_TABLES,
+                within_period: bool = False) -> Ledger:
+    only = None if reads == ALL_RECORD_TABLES else set(reads)
+    ledger = load(params.data_path, as_of=params.as_of or None, only=only)
+    if only is not None:
+        unknown = only - set(ledger.schema.record_names)
+        if unknown:
+            raise ParameterError(f"reads names {', '.join(sorted(unknown))}, which are no record tables")
+    return ledger.select(
+        min_certainty=params.min_certainty,
+        include_disputed=params.include_disputed,
+        period_start=params.period_start if within_period else None,
+        period_end=params.period_end if within_period else None,
+    )
+
+
+def period_bounds(params: Params) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return (pd.Timestamp(parse_edtf(params.period_start).earliest),
+            pd.Timestamp(parse_edtf(params.period_end).latest))
+
+
+def show_figure(fig: plt.Figure, params: Params, name: str) -> None:
+    """Save the figure under out_dir/figures and display those same PNG bytes as the cell's only output."""
+    path = charts.save(fig, params.out_path / FIGURES / f"{name}.png")
+    plt.close(fig)
+    display(Image(data=path.read_bytes(), format="png"))
+
+
+def show_table(markdown: str, params: Params, name: str) -> None:
+    """Save the Markdown table under out_dir/tables and display it as the cell's only output."""
+    path = params.out_path / TABLES / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(markdown + "\n", encoding="utf-8")
+    display(Markdown(markdown))
+
+
+def _plain(value):
+    """JSON-safe and stable: NaN/inf become None, numpy scalars become Python numbers."""
+    if hasattr(value, "item") and not isinstance(value, (list, dict, str)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def save_numbers(params: Params, notebook: str, display_strings: dict[str, str], raw: dict) -> Path:
+    """Called at the end of each notebook: the display strings the prose quotes and the raw values,
+    as a fragment the build merges into _variables.yml and summary.json."""
+    path = params.out_path / FRAGMENTS / f"{notebook}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bad = [k for k, v in display_strings.items() if not isinstance(v, str)]
+    if bad:
+        raise TypeError(f"display values must be strings: {', '.join(bad)}")
+    payload = {"variables": _plain(display_strings), "summary": _plain(raw)}
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,199 @@
+"""The numbers the prose quotes, as display strings for _variables.yml, and the sentences generated
+from them; plus the raw numbers the values notebook reports (summary.json)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from armsledger.analysis.contracts import largest
+from armsledger.analysis.exports import by_year
+from armsledger.model.dates import parse_edtf
+from armsledger.present.format import count_of, format_money, period_label, reported_text
+from armsledger.present.markdown import escape
+
+
+def ledger_variables(counts: dict) -> dict[str, str]:
+    display = {
+        "records_total": str(counts["records"]),
+        "claims_total": str(counts["claims"]),
+        "sources_total": str(counts["sources"]),
+        "independent_lines": str(counts["independent_lines"]),
+    }
+    display.update({f"records_{tier}": str(n) for tier, n in counts["by_certainty"].items()})
+    return {k: escape(v) for k, v in display.items()}
+
+
+def timeline_variables(summary: dict) -> dict[str, str]:
+    return {
+        "timeline_items": str(summary["items"]),
+        "timeline_undated": str(summary["undated_items"]),
+        "timeline_flights": str(summary["by_lane"]["Flights"]),
+    }
+
+
+def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.DataFrame,
+                   totals: pd.DataFrame, currency: str) -> dict:
+    """The raw numbers of the values notebook (summary.json), with values as reported."""
+    years = by_year(exports)
+    year_totals = {str(int(r.year)): {"records": int(r.records), "undisclosed": int(r.undisclosed),
+                                      "disclosed_sum": float(r.reported_sum)} for r in years.itertuples(index=False)}
+    top_export = largest(exports)
+    biggest = largest(contracts)
+    published = {}
+    for row in totals.itertuples(index=False):
+        window = parse_edtf(row.period)
+        if window.precision == "year":
+            published[str(window.earliest.year)] = {"aggregate_id": row.aggregate_id, "value": float(row.published),
+                                                    "reported": reported_text(row.amount, row.currency,
+                                                                              row.amount_kind)}
+    return {
+        "currency": currency,
+        "export_records": len(exports),
+        "export_records_undisclosed": int(exports["value"].isna().sum()),
+        "by_year": year_totals,
+        "published_by_year": published,
+        "largest_export": None if top_export is None else {
+            "record_id": top_export["record_id"], "period": top_export["period"], "value": float(top_export["value"]),
+            "reported": reported_text(top_export["amount"], top_export["currency"], top_export["amount_kind"])},
+        "largest_contract": None if biggest is None else {
+            "record_id": biggest["record_id"], "title": biggest["title"],
+            "reported": reported_text(biggest["amount"], biggest["currency"], biggest["amount_kind"]),
+            "value": float(biggest["value"]), "fx_rate": float(biggest["fx_rate"]), "fx_date": biggest["fx_date"],
+            "delivery": biggest["delivery"]},
+        "schedule": {f"{r.record_id}:{r.year}": float(r.expected_value) for r in schedule.itertuples(index=False)},
+    }
+
+
+def values_variables(summary: dict, currency: str, years: tuple[str, ...] | None = None) -> dict[str, str]:
+    """Display strings. The per-year keys exist for every year in `years` (an edition's period, so
+    that every edition has them, with a plain-words fallback); by default the years with data."""
+    if years is None:
+        years = tuple(sorted(set(summary["by_year"]) | set(summary["published_by_year"])))
+    out = {
+        "exports_records": str(summary["export_records"]),
+        "exports_undisclosed": str(summary["export_records_undisclosed"]),
+    }
+    for year in years:
+        ledger_year = summary["by_year"].get(year)
+        out[f"exports_ledger_{year}"] = (format_money(ledger_year["disclosed_sum"], currency)
+                                         if ledger_year else "no recorded shipment")
+        published = summary["published_by_year"].get(year)
+        out[f"exports_published_{year}"] = (format_money(published["value"], currency)
+                                             if published else "not yet published")
+    largest = summary["largest_export"]
+    out["exports_largest_month"] = period_label(largest["period"]) if largest else "none"
+    out["exports_largest_value"] = format_money(largest["value"], currency) if largest else "none"
+    contract = summary["largest_contract"]
+    if contract:
+        out["contract_largest_title"] = escape(contract["title"])
+        # Money strings are our own format (a currency sign before digits), safe as Markdown.
+        out["contract_largest_reported"] = contract["reported"]
+        out["contract_largest_value"] = format_money(contract["value"], currency)
+        rate = contract["fx_rate"]
+        out["contract_largest_fx"] = ("no conversion" if rate == 1.0 else
+                                      f"{rate:.4f} ({period_label(contract['fx_date'])} ECB mean)")
+        out["contract_largest_delivery"] = period_label(contract["delivery"]) if contract["delivery"] else "not stated"
+    else:
+        for key in ("title", "reported", "value", "fx", "delivery"):
+            out[f"contract_largest_{key}"] = "no contract reported yet"
+    out["exports_summary"] = _exports_sentence(summary, out, years)
+    if not contract:
+        out["contract_summary"] = "No contract with a reported value falls in this edition's period."
+    else:
+        converted = ("" if contract["fx_rate"] == 1.0 else
+                     f", which is {out['contract_largest_value']} at an ECB rate of {out['contract_largest_fx']}")
+        out["contract_summary"] = (
+            f"The largest contract in this edition's period, *{out['contract_largest_title']}*, was reported at "
+            f"{out['contract_largest_reported']}{converted}; deliveries are expected over "
+            f"{out['contract_largest_delivery']}.")
+    return out
+
+
+def _exports_sentence(summary: dict, out: dict[str, str], years: tuple[str, ...]) -> str:
+    """The summary's sentence on exports, worded for whatever this edition knows (an early as-of
+    edition predates the published yearly totals)."""
+    published = [y for y in years if summary["published_by_year"].get(y)]
+    if len(published) >= 2:
+        first, last = published[0], published[-1]
+        text = (f"The totals the sources published rise from {out[f'exports_published_{first}']} for {first} "
+                f"to {out[f'exports_published_{last}']} for {last}.")
+    elif published:
+        text = f"The sources published a total of {out[f'exports_published_{published[0]}']} for {published[0]}."
+    else:
+        text = "No published yearly total passes this edition's filters (its date and minimum certainty)."
+    recorded = [y for y in years if summary["by_year"].get(y)]
+    if recorded:
+        parts = " and ".join(f"{out[f'exports_ledger_{y}']} for {y}" for y in recorded)
+        text += (f" The individual customs-recorded shipments in the ledger add up to {parts} (values that were "
+                 f"never disclosed are not counted); the largest single month is {out['exports_largest_month']}, "
+                 f"at {out['exports_largest_value']}.")
+    else:
+        text += " The ledger holds no customs-recorded shipment for this edition."
+    return text
+
+
+def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
+    largest = summary["largest_gap"]
+    status = summary["by_status"]
+    out = {
+        "recon_totals": str(summary["totals"]),
+        "recon_consistent": str(status.get("consistent", 0)),
+        "recon_short": str(status.get("rows fall short of total", 0)),
+        "recon_exceed": str(status.get("rows exceed total", 0)),
+        "recon_open": str(sum(n for s, n in status.items() if s.startswith("open"))),
+        "recon_largest_gap": format_money(largest["gap_display"], currency) if largest else "none",
+        "recon_largest_gap_period": period_label(largest["period"]) if largest else "none",
+        "recon_largest_gap_total": format_money(largest["published_display"], currency) if largest else "none",
+        "contradictions_total": str(summary["contradictions"]),
+    }
+    if summary["totals"]:
+        verdicts = [f"match {out['recon_consistent']} within rounding", f"fall short of {out['recon_short']}",
+                    f"exceed {out['recon_exceed']}"]
+        if out["recon_open"] != "0":
+            verdicts.append(f"leave {out['recon_open']} open because some rows carry no value or only a lower bound")
+        text = (f"Of {count_of(summary['totals'], 'published total')}, the ledger's own rows "
+                f"{', '.join(verdicts[:-1])} and {verdicts[-1]}.")
+        if out["recon_short"] != "0":
+            text += " The shortfalls show what the ledger lacks more than sources contradicting one another."
+        if largest:
+            months = summary["gaps"][largest["aggregate_id"]]["months_without_rows"]
+            missing = " + ".join(period_label(m) for m in months)
+            text += (f" The best-attested clear shortfall is {out['recon_largest_gap']} of the "
+                     f"{out['recon_largest_gap_total']} reported for {out['recon_largest_gap_period']}"
+                     + (f"; the ledger has no row for {missing}, which the sources included in that total but "
+                        "never reported on its own." if missing else "."))
+    else:
+        text = "No published total passes this edition's filters."
+    n = summary["contradictions"]
+    text += (" No two sources contradict each other in this edition." if not n else
+             f" Where sources disagree ({count_of(n, 'case')}), the report shows both sides instead of averaging "
+             "them.")
+    out["recon_summary"] = text
+    return out
+
+
+def surveillance_variables(summary: dict) -> dict[str, str]:
+    names = summary["israeli_maker_names"]
+    makers, israeli = len(summary["makers"]), len(summary["israeli_makers"])
+    if not summary["procurements"]:
+        text = "The ledger records no procurement, licence or donation of surveillance technology in this edition"
+    else:
+        records = count_of(summary["procurements"], "procurement, licence or donation",
+                           "procurements, licences or donations")
+        text = f"The ledger records {records} of surveillance technology for Serbian state bodies"
+        if makers:
+            if not israeli:
+                which = "none of them is Israeli" if makers > 1 else "it is not Israeli"
+            else:
+                subject = "it is" if makers == 1 else f"{israeli} of them {'is' if israeli == 1 else 'are'}"
+                which = f"{subject} Israeli ({escape(', '.join(names))})"
+            text += f", from {count_of(makers, 'named maker')}; {which}"
+    text += f", and {count_of(summary['incidents'], 'documented incident')}."
+    return {
+        "surveillance_procurements": str(summary["procurements"]),
+        "surveillance_makers": str(makers),
+        "surveillance_israeli_makers": str(israeli),
+        "surveillance_israeli_makers_named": escape(", ".join(names) if names else "none"),
+        "surveillance_incidents": str(summary["incidents"]),
+        "surveillance_summary": text,
+    }

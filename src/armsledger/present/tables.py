@@ -1,0 +1,367 @@
+"""The report's tables as readers see them: analysis frames turned into columns of display text
+(dates in words, values as reported and converted, citations). Markdown is made from these by
+armsledger.present.markdown."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from armsledger.analysis import exports as exports_analysis
+from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by_id, table_titles
+from armsledger.model.ledger import Ledger
+from armsledger.present.format import (
+    amount_cell,
+    format_money,
+    money_cell,
+    period_label,
+    reported_text,
+    rounded_cell,
+)
+from armsledger.present.markdown import citations, truncated
+
+NUMERIC_ALIGN = {c: "right" for c in ("rows", "records", "sources", "independent lines", "claims", *TIER_COLUMNS)}
+
+# ----------------------------------------------------------------------------- the ledger (01)
+
+
+def ledger_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """inventory.rows_per_table as text: tier counts blank where they do not apply."""
+    frame = rows.copy()
+    for tier in TIER_COLUMNS:
+        frame[tier] = frame[tier].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    frame["records"] = frame["records"].astype(str)
+    return frame
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as text (counts in the sources and certainty tables)."""
+    return frame.astype(str)
+
+
+def value_text(row) -> str:
+    """The value as reported; blank for a record that has no value at all (a flight, an event)."""
+    if pd.isna(row.amount) and row.amount_kind != "undisclosed":
+        return ""
+    return reported_text(row.amount, row.currency, row.amount_kind, row.amount_max)
+
+
+def describe(row: dict, table: str, name) -> str:
+    """One line saying what a record is; `row` is its table row, `name` maps an entity id to its name.
+    A table this function does not know is described by its first prose field."""
+    if table == "contracts":
+        return row["title"]
+    if table == "contract_lines":
+        return f"{row['designation']} (line of {row['contract_id']})"
+    if table == "transfers":
+        return f"{name(row['exporter_id'])} → {name(row['importer_id'])}: {row['items']}"
+    if table == "flights":
+        count = "" if pd.isna(row["count"]) else f"{'≥' if row['count_kind'] == 'at_least' else ''}{row['count']} × "
+        route = " → ".join(p for p in (row["origin"], row["destination"]) if p)
+        return f"{count}{row['aircraft'] or 'flight'} {route}".strip()
+    if table == "events":
+        return row["summary"]
+    if table == "aggregates":
+        scope = "arms exports" if row["scope"] == "arms_exports" else "military flights"
+        return f"Published total, {scope}, {name(row['exporter_id'])} → {name(row['importer_id'])}"
+    return next((str(v) for k, v in row.items() if k in _PROSE_FIRST and v), "")
+
+
+# A new record table is described by the first of these it has.
+_PROSE_FIRST = ("title", "summary", "designation", "items", "description", "note")
+
+
+def record_descriptions(ledger: Ledger, record_ids: set[str]) -> dict[str, str]:
+    """What each of `record_ids` is, in words ("Yugoimport-SDPR → Israel: arms and/or ammunition,
+    Oct 2024"), for tables that name records."""
+    tables = rows_by_id(ledger)
+    dates = dict(zip(ledger.records["record_id"], ledger.records["date"], strict=True))
+    table_of = dict(zip(ledger.records["record_id"], ledger.records["table"], strict=True))
+    out = {}
+    for record_id in record_ids:
+        table = table_of.get(record_id)
+        if table is None:
+            out[record_id] = record_id
+            continue
+        text = describe(tables[table][record_id], table, ledger.entity_name)
+        out[record_id] = f"{text}, {period_label(dates[record_id])}" if dates.get(record_id) else text
+    return out
+
+
+def record_table(ledger: Ledger) -> pd.DataFrame:
+    """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
+    rows = []
+    titles = table_titles(ledger)
+    tables = rows_by_id(ledger)
+    for row in ordered_records(ledger).itertuples(index=False):
+        count = "" if pd.isna(row.count) else f"{'≥ ' if row.count_kind == 'at_least' else ''}{row.count}"
+        rows.append({
+            "id": row.record_id,
+            "table": titles[row.table],
+            "date": period_label(row.date) if row.date else "",
+            "what": describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
+            "value or count": value_text(row) or count,
+            "certainty": row.certainty,
+            "sources": citations(row.source_ids),
+        })
+    return pd.DataFrame(rows)
+
+
+def record_list(ledger: Ledger) -> pd.DataFrame:
+    """The appendix: record_table, capped at markdown.MAX_PRINTED_ROWS rows and a closing row
+    saying how many there are and that all are in the data package."""
+    return truncated(record_table(ledger), "records", note_column="what", mark_column="id")
+
+
+# ----------------------------------------------------------------------------- timeline (02, 05)
+
+
+def _short(text: str, limit: int = 52) -> str:
+    """Cut at a word boundary so chart labels stay on one short line."""
+    text = " ".join(str(text).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _item_text(item) -> str:
+    if item.lane == "Transfers":
+        mode = f" by {item.mode}" if isinstance(item.mode, str) and item.mode else ""
+        if pd.isna(item.amount):
+            return f"{item.party}{mode}"
+        prefix = {"approx": " ≈", "at_least": " ≥"}.get(item.amount_kind, "")
+        return f"{item.party}{mode}{prefix} {format_money(float(item.amount), item.currency, compact=True)}"
+    if item.lane == "Flights":
+        count = "" if pd.isna(item.count) else f"{'≥' if item.count_kind == 'at_least' else ''}{int(item.count)} "
+        plural = "flight" if count.strip() in ("1", "") else "flights"
+        route = " → ".join(part for part in (item.origin, item.destination) if part)
+        if item.destination and not item.origin:
+            route = f"→ {route}"  # "2 flights → Israel", not "2 flights Israel"
+        return f"{count}{plural} {route}".strip()
+    if item.kind == "delivery window":
+        return f"Deliveries: {item.subject}"
+    return str(item.subject)
+
+
+def timeline_items(items: pd.DataFrame) -> pd.DataFrame:
+    """Timeline items with their full `text` and a short chart `label`."""
+    texts = [" ".join(_item_text(item).split()) for item in items.itertuples(index=False)]
+    return items.assign(text=pd.Series(texts, index=items.index, dtype=object),
+                        label=pd.Series([_short(t) for t in texts], index=items.index, dtype=object))
+
+
+def _when(row) -> str:
+    if row.dated_by_report:
+        return f"undated (first reported {period_label(row.first_reported)})"
+    return period_label(row.date)
+
+
+def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
+    """The timeline as a table for readers who cannot see the chart; beyond markdown.MAX_PRINTED_ROWS
+    (1,000) items, the first ones and a row saying how many there are."""
+    items = timeline_items(items)
+    return truncated(pd.DataFrame({
+        "date": [_when(r) for r in items.itertuples(index=False)],
+        "lane": items["lane"],
+        "item": items["text"],
+        "kind": items["kind"].str.replace("_", " "),
+        "certainty": items["certainty"],
+        "sources": [citations(s) for s in items["source_ids"]],
+    }), "items", note_column="item", mark_column="date")
+
+
+# ----------------------------------------------------------------------------- values (03)
+
+
+def _rate_cells(frame: pd.DataFrame) -> list[str]:
+    """The ECB rate each conversion used and the day or window it was taken over; – for none."""
+    return [f"{r:.4f} ({d})" if not pd.isna(r) and r != 1.0 else "–"
+            for r, d in zip(frame["fx_rate"], frame["fx_date"], strict=True)]
+
+
+def reported_column(frame: pd.DataFrame) -> list[str]:
+    """Each row's value as its sources report it."""
+    return [reported_text(a, c, k) for a, c, k in zip(frame["amount"], frame["currency"], frame["amount_kind"],
+                                                       strict=True)]
+
+
+def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
+    table = pd.DataFrame({
+        "period": [period_label(p) for p in exports["period"]],
+        "exporter": exports["exporter"],
+        "as reported": reported_column(exports),
+        f"in {currency}": [money_cell(v, currency) for v in exports["value"]],
+        "rate (date)": _rate_cells(exports),
+        "certainty": exports["certainty"],
+        "sources": [citations(s) for s in exports["source_ids"]],
+    })
+    # In an edition whose currency is the one reported, a column of dashes says nothing.
+    return table if (table["rate (date)"] != "–").any() else table.drop(columns="rate (date)")
+
+
+def yearly_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
+    years = exports_analysis.by_year(exports)
+    if years.empty:
+        return years
+    return pd.DataFrame({
+        "year": years["year"].astype(str),
+        "records": years["records"].astype(str),
+        "value undisclosed": years["undisclosed"].astype(str),
+        f"sum of disclosed values ({currency})": [money_cell(v, currency) for v in years["reported_sum"]],
+        "upper bound": [money_cell(v, currency) for v in years["high"]],
+    })
+
+
+def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
+    table = exports_analysis.by_exporter(exports)
+    if table.empty:
+        return table
+    return pd.DataFrame({
+        "exporter": table["exporter"],
+        "records": table["records"].astype(str),
+        "value undisclosed": table["undisclosed"].astype(str),
+        f"sum of disclosed values ({currency})": [money_cell(v, currency) for v in table["reported_sum"]],
+        "first": [f"{d:%Y-%m}" for d in table["first"]],
+        "last": [f"{d:%Y-%m}" for d in table["last"]],
+    })
+
+
+def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
+    arms = contracts[contracts["domain"] == "arms"]
+    return pd.DataFrame({
+        "contract": arms["title"],
+        "supplier": arms["supplier"],
+        "signed": [period_label(s) if s else "" for s in arms["signed"]],
+        "delivery": [period_label(d) if d else "" for d in arms["delivery"]],
+        "as reported": reported_column(arms),
+        f"in {currency}": [money_cell(v, currency) for v in arms["value"]],
+        "rate (date)": _rate_cells(arms),
+        "certainty": arms["certainty"],
+        "sources": [citations(s) for s in arms["source_ids"]],
+    })
+
+
+def schedule_table(schedule: pd.DataFrame, currency: str) -> pd.DataFrame:
+    if schedule.empty:
+        return schedule
+    return pd.DataFrame({
+        "contract": schedule["title"],
+        "year": schedule["year"].astype(str),
+        "days of delivery window": schedule["days"].astype(str),
+        "share": [f"{s:.1%}" for s in schedule["share"]],
+        f"expected value ({currency})": [money_cell(v, currency) for v in schedule["expected_value"]],
+    })
+
+
+def labelled_totals(totals: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Published totals with `reported` (as the source gives it) and a chart `label`
+    ("2024: ≈ €42.30m", a converted total with its equivalent)."""
+    labels = []
+    for row in totals.itertuples(index=False):
+        bound = "≥ " if row.amount_kind == "at_least" else ""
+        shown = bound + format_money(row.amount, row.currency, compact=True)
+        if row.currency != currency:
+            shown += f" (≈ {format_money(row.published, currency, compact=True)})"
+        labels.append(f"{period_label(row.period)}: {shown}")
+    return totals.assign(reported=reported_column(totals) if len(totals) else [],
+                         label=pd.Series(labels, index=totals.index, dtype=object))
+
+
+# ----------------------------------------------------------------------------- reconciliation (04)
+
+
+def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Reader's version: figures in the total's own currency; gaps restated in `currency`."""
+    rows = []
+    for r in recon.itertuples(index=False):
+        unit = r.unit
+        tolerance = f" ± {rounded_cell(r.tolerance, unit)}" if r.tolerance and unit != "flights" else ""
+        lower_bound = "≥ " if r.published_kind == "at_least" else ""
+        gap = lower_bound + amount_cell(r.gap, unit) + tolerance if not pd.isna(r.gap) else "–"
+        if unit not in ("flights", currency) and not pd.isna(r.gap_display):
+            gap += f" ({amount_cell(r.gap_display, currency)})"
+        missing = ", ".join(r.months_without_rows)
+        note = []
+        if r.rows_undisclosed:
+            note.append(f"{r.rows_undisclosed} row(s) with undisclosed value")
+        if missing:
+            note.append(f"no ledger row for {missing}")
+        if r.partly_overlapping:
+            note.append(f"{len(r.partly_overlapping)} row(s) only partly in the period, left out")
+        rows.append({
+            "period": period_label(r.period),
+            "what": ("arms exports" if r.scope == "arms_exports"
+                     else f"military flights ({r.operator})" if r.operator else "military flights"),
+            "published": amount_cell(r.published, unit, r.published_kind, as_written=True),
+            "ledger rows": str(r.rows),
+            "sum of rows": amount_cell(r.rows_sum, unit),
+            "gap": gap,
+            "status": r.status,
+            "notes": "; ".join(note),
+        })
+    return pd.DataFrame(rows)
+
+
+def comparison_text(comparison: dict) -> str:
+    """Two totals that disagree, in words: "$17.5 million vs $17.1 million for Jan–Jun 2024: …"."""
+    if comparison["unit"] == "flights":
+        return f"{comparison['first']} vs {comparison['second']} flights for {comparison['period']}"
+    (a, a_currency), (b, b_currency) = comparison["first"], comparison["second"]
+    verdict = "compatible (one is a lower bound)" if comparison["compatible"] else "differ"
+    why = "" if a_currency == b_currency else f"; {a_currency} vs {b_currency}, compared at the period's mean ECB rate"
+    return (f"{format_money(a, a_currency)} vs {format_money(b, b_currency)}"
+            f" for {period_label(comparison['period'])}: {verdict}, {comparison['percent_apart']:.1f}% apart{why}")
+
+
+def _named(record_ids: list[str], described: dict[str, str]) -> str:
+    """Records in words; two totals that read alike (the same period and parties) are named once."""
+    names = list(dict.fromkeys(described[i] for i in record_ids))
+    return "; ".join(names) if len(names) == len(record_ids) else f"{len(record_ids)} × " + "; ".join(names)
+
+
+def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    if conflicts.empty:
+        return pd.DataFrame(columns=["kind", "records", "detail", "sources"])
+    described = record_descriptions(ledger, {i for ids in conflicts["record_ids"] for i in ids})
+    return pd.DataFrame({
+        "kind": conflicts["kind"],
+        "records": [_named(ids, described) for ids in conflicts["record_ids"]],
+        "detail": [comparison_text(t) if t else note for t, note in zip(conflicts["totals"], conflicts["note"],
+                                                                        strict=True)],
+        "sources": [citations(s) for s in conflicts["source_ids"]],
+    })
+
+
+# ----------------------------------------------------------------------------- surveillance (05)
+
+
+def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFrame:
+    rows = []
+    for row in procurements.itertuples(index=False):
+        when = period_label(row.dated) if row.dated else f"first reported {period_label(row.first_reported)}"
+        value = "" if pd.isna(row.amount) else reported_text(row.amount, row.currency, row.amount_kind)
+        if value and row.currency != currency and not pd.isna(row.value):
+            value += f" ({format_money(float(row.value), currency)})"
+        rows.append({
+            "when": when,
+            "what": row.title,
+            "maker": row.maker or "not named",
+            "supplier": row.supplier,
+            "for": row.end_user,
+            "kind": row.kind.replace("_", " "),
+            "value": value or "undisclosed",
+            "certainty": row.certainty,
+            "sources": citations(row.source_ids),
+        })
+    return pd.DataFrame(rows)
+
+
+def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "date": period_label(row.date) if row.date else "undated",
+        "what": row.summary,
+        "kind": row.kind.replace("_", " "),
+        "where": row.place,
+        "certainty": row.certainty,
+        "sources": citations(row.source_ids),
+    } for row in events.itertuples(index=False)])

@@ -1,0 +1,65 @@
+"""Validation of a ledger folder: every problem at once, as `file:row:column: rule: message`.
+
+The checks run in the order of this module's `validate`: structure (descriptor, headers, ids),
+types and keys (Frictionless), the project's row rules, evidence (claims and their figures) and,
+with an archive folder, the archive check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from armsledger.validate import archive, evidence, rules, structure, tabular
+from armsledger.validate.problems import RULES, ArchiveStats, Problem, ValidationResult, display_path
+
+__all__ = ["RULES", "ArchiveStats", "Problem", "ValidationResult", "display_path", "validate"]
+
+
+def validate(data_dir: Path, archive_dir: Path | None = None) -> ValidationResult:
+    """Check every table in `data_dir` (and claim figures against `archive_dir`); never raises
+    for bad input."""
+    ctx = structure.Context(Path(data_dir), Path(archive_dir) if archive_dir is not None else None)
+    stats = None
+    resources = structure.load_descriptor(ctx)
+    if resources is not None:
+        structure.load_tables(ctx, resources)
+        structure.index_ids(ctx)
+        tabular.check_schema(ctx)
+        structure.check_shared_ids(ctx)
+        rules.check_numbers(ctx)
+        rules.check_edtf(ctx)
+        rules.check_money(ctx)
+        rules.check_operator_scope(ctx)
+        rules.check_countries(ctx)
+        rules.check_certainty(ctx)
+        rules.check_cycles(ctx)
+        structure.check_lists(ctx)
+        evidence.check_evidence(ctx)
+        stats = archive.check_archive(ctx)
+    return ValidationResult(
+        data_dir=ctx.data_dir,
+        problems=sorted(_without_echoes(ctx), key=lambda p: _sort_key(ctx, p)),
+        tables={t.name: t.rows for t in ctx.tables.values() if t.loaded},
+        row_numbers={t.name: t.row_numbers for t in ctx.tables.values() if t.loaded},
+        archive=stats,
+    )
+
+
+def _without_echoes(ctx: structure.Context) -> list[Problem]:
+    """Drop a foreign-key problem on a cell already reported as malformed ("Bad Id" breaks the
+    slug pattern; that it also matches no row is the same mistake said twice)."""
+    malformed = {(p.path, p.row, p.column) for p in ctx.problems.values()
+                 if p.rule in ("pattern", "type", "list-item") and p.row is not None}
+    return [p for p in ctx.problems.values()
+            if not (p.rule == "foreign-key" and (p.path, p.row, p.column) in malformed)]
+
+
+def _sort_key(ctx: structure.Context, problem: Problem) -> tuple:
+    by_path = {t.path: t for t in ctx.tables.values()}
+    table = by_path.get(problem.path)
+    table_order = table.order if table else len(by_path)
+    if problem.path == ctx.datapackage:
+        table_order = -1
+    columns = list(table.fields) if table else []
+    column = columns.index(problem.column) if problem.column in columns else len(columns)
+    return (table_order, problem.row or 0, column, problem.rule, problem.message)

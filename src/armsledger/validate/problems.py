@@ -1,0 +1,143 @@
+"""What validation reports: each problem located as `file:row:column: rule: message`, the rules by
+name, and the summary of a run."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from armsledger.validate.figures import FIGURE_MAX_WORDS
+
+RULES = {
+    "missing-file": "datapackage.json or a table's CSV file does not exist",
+    "datapackage": "datapackage.json is not valid JSON or describes its resources wrongly",
+    "encoding": "a file is not UTF-8 (a BOM is accepted); gives the byte offset",
+    "empty-file": "a table file has zero bytes or no header row",
+    "empty-table": "sources, entities or claims has a header but no rows (other tables may be empty)",
+    "delimiter": "a table is separated by semicolons or tabs instead of commas",
+    "csv-syntax": "a file cannot be parsed as CSV at all",
+    "blank-row": "an empty row between data rows",
+    "ragged-row": "a row has more or fewer cells than the header",
+    "unknown-column": "a header names a column the schema does not have",
+    "missing-column": "a schema field has no column in the header",
+    "duplicate-header": "a column name appears twice in the header",
+    "type": "a value is not of the field's type (number, integer), or not finite",
+    "format": "a value is not in the field's format (e.g. URI)",
+    "enum": "a value is not one of the field's allowed values",
+    "required": "a required field is blank",
+    "pattern": "a value does not match the field's pattern (ids, codes)",
+    "minimum": "a number is below the field's minimum",
+    "maximum": "a number is above the field's maximum",
+    "constraint": "any other Frictionless field constraint",
+    "duplicate-id": "a primary-key value repeats within its table",
+    "foreign-key": "a reference (including |-separated id lists) matches no row",
+    "list-item": "a |-separated id list has an empty item or spaces around an item",
+    "schema": "any other problem Frictionless reports",
+    "shared-id": "a primary-key value is already used by another table",
+    "derived-cycle": "sources.derived_from loops back to itself",
+    "edtf": "a date field is not valid EDTF, ends before it starts, or has an empty end",
+    "amount-max": "amount_max without amount_kind=range, below amount, or missing for a range",
+    "currency-missing": "an amount without a currency",
+    "amount-kind": "an amount without amount_kind, or a range without its low end",
+    "operator-scope": "aggregates.operator_id on a total that is not a flight count",
+    "undisclosed-amount": "amount_kind=undisclosed with an amount",
+    "currency-code": "currency is not an ISO 4217 code",
+    "country-code": "country is not an ISO 3166-1 alpha-3 code (historic codes allowed)",
+    "certainty-note": "certainty_override without certainty_note",
+    "no-claim": "a record has no claim with stance supports",
+    "claim-record": "claims.record_id matches no record",
+    "claim-fields": "claims.fields names a column the record's table does not have",
+    "figure-fields": "a claim has a figure but no fields",
+    "figure-length": f"a claim's figure is longer than {FIGURE_MAX_WORDS} words",
+    "figure-unparsed": "a figure cannot be read as the amount, date or count it is cited for",
+    "figure-agreement": "a record value agrees with none of the figures cited for it",
+    "archive-missing": "the archive folder or a source's archive file does not exist",
+    "archive-figure": "a claim's figure does not occur in its source's archived text",
+}
+
+
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the current directory when it lies below it, else as given."""
+    try:
+        return Path(os.path.abspath(path)).relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem, located by file, spreadsheet row (header = 1) and column."""
+
+    path: Path
+    row: int | None
+    column: str | None
+    rule: str
+    message: str
+
+    def location(self) -> str:
+        text = display_path(self.path)
+        if self.row is not None:
+            text += f":{self.row}"
+        if self.column is not None:
+            text += f":{self.column}" if self.row is not None else f"::{self.column}"
+        return text
+
+    def __str__(self) -> str:
+        # A cell quoted in a message may hold a line break; one problem stays on one line.
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.location()}: {self.rule}: {message}"
+
+
+@dataclass
+class ArchiveStats:
+    """What the archive check could and could not establish."""
+
+    folder: Path
+    verified: int = 0
+    failed: int = 0
+    file_missing: int = 0
+    unverified: int = 0
+    blank: int = 0
+
+
+@dataclass
+class ValidationResult:
+    """Problems found, plus the tables as read (cells as strings, blank = "")."""
+
+    data_dir: Path
+    problems: list[Problem] = field(default_factory=list)
+    tables: dict[str, list[dict]] = field(default_factory=dict)
+    row_numbers: dict[str, list[int]] = field(default_factory=dict)
+    archive: ArchiveStats | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary_lines(self) -> list[str]:
+        rows = sum(len(rows) for rows in self.tables.values())
+        count = len(self.problems)
+        if count:
+            by_rule = Counter(p.rule for p in self.problems)
+            detail = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items()))
+            verdict = f"{count} problem{'s' if count != 1 else ''} ({detail})"
+        else:
+            verdict = "no problems"
+        lines = [f"checked {len(self.tables)} tables, {rows} rows in "
+                 f"{display_path(self.data_dir)}: {verdict}"]
+        a = self.archive
+        if a is None:
+            lines.append("archive: not checked (no --archive folder given)")
+        else:
+            lines.append(
+                f"archive: {a.verified} claim figures verified in {display_path(a.folder)}, "
+                f"{a.failed} not found in their source's text, "
+                f"{a.file_missing} not checkable (archive file missing); "
+                f"{a.unverified} unverified (their source has no archive file; not counted as "
+                f"passing); {a.blank} claims with a blank figure not checked"
+            )
+        return lines
