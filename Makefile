@@ -9,10 +9,10 @@ ARCHIVE ?= ../shared/seeds
 JOBS   ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help report test check bench clean
+.PHONY: help report test test-fast snapshot check bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,14 @@ $(STAMP): requirements.lock pyproject.toml
 report: $(STAMP) ## validate the data, run the notebooks and publish every edition to public/
 	$(BIN)/armsledger build --all --jobs $(JOBS)
 
-test: $(STAMP) ## run the test suite (unit, data rules, notebooks, build, browser)
+test: $(STAMP) ## run every test: unit, data, pipeline (notebooks, build, renderers, browser)
 	$(BIN)/pytest -q
+
+test-fast: $(STAMP) ## run the unit and data lanes only (about a minute)
+	$(BIN)/pytest -q tests/unit tests/data
+
+snapshot: $(STAMP) ## accept a data change: rewrite tests/data/snapshot.json, the editions' headline numbers
+	$(BIN)/armsledger snapshot --out tests/data/snapshot.json
 
 check: $(STAMP) ## lint code, check notebooks are stripped, validate data with the archive, lint the workflow
 	$(BIN)/ruff check src tests benchmarks

@@ -7,6 +7,7 @@ command-line error.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -75,6 +76,31 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return run(config)
 
 
+def _cmd_snapshot(args: argparse.Namespace) -> int:
+    from armsledger.present import headline
+    from armsledger.validate.cache import InvalidData, ensure_valid
+
+    data = Path(args.data)
+    try:
+        ensure_valid(data)
+    except InvalidData as error:
+        print("\n".join(error.problems), file=sys.stderr)
+        return 2
+    text = headline.dumps(headline.snapshot(data))
+    target = Path(args.out)
+    if args.check:
+        old = json.loads(target.read_text(encoding="utf-8")) if target.exists() else {}
+        changed = headline.differences(old, json.loads(text))
+        for line in changed:
+            print(line)
+        print(f"{len(changed)} headline number(s) differ from {target}" if changed else f"{target} is up to date")
+        return 1 if changed else 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
 def _cmd_check_published(args: argparse.Namespace) -> int:
     from armsledger.pipeline.checks import check_public
 
@@ -118,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="working folder for executed notebooks and renders (default: build/)")
     build.add_argument("--dry-run", action="store_true", help="list the steps whose inputs changed; run nothing")
     build.set_defaults(func=_cmd_build)
+
+    snap = sub.add_parser("snapshot", help="write (or --check) every edition's headline numbers as JSON",
+                          description="Compute every edition's headline numbers in-process, as the notebooks "
+                                      "would, and write them to --out; with --check, print what changed and "
+                                      "exit 1 if anything did.")
+    snap.add_argument("--data", default=str(paths.DATA), help="folder with the ledger (default: data/)")
+    snap.add_argument("--out", required=True, help="the snapshot file (tests/data/snapshot.json)")
+    snap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    snap.set_defaults(func=_cmd_snapshot)
 
     check = sub.add_parser("check-published", help="check published editions: PDF pages, figures and fonts; "
                            "the HTML in headless Chromium")

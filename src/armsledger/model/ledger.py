@@ -19,6 +19,7 @@ from armsledger.model.dates import date_columns, parse_edtf
 RECORD_VALUE_COLUMNS = ("amount", "amount_max", "amount_kind", "currency", "value_date", "value_basis",
                         "count", "count_kind", "certainty_override", "certainty_note", "note")
 NUMERIC_RECORD_COLUMNS = ("amount", "amount_max", "count")
+ALL_RECORD_TABLES = schema_module.ALL_RECORD_TABLES
 
 
 def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -318,6 +319,23 @@ def load(data_dir: Path | str, as_of: str | dt.date | None = None, only: set[str
     if isinstance(as_of, str) and as_of:
         as_of = parse_edtf(as_of).latest
     return build(read_tables(data_dir, only), data_dir, as_of or None)
+
+
+def for_edition(params, reads: tuple[str, ...] | str = ALL_RECORD_TABLES, within_period: bool = False) -> Ledger:
+    """The ledger as an edition (model.params.Params) shows it: known on `as_of`, filtered by
+    certainty, and by period when asked. `reads` names the record tables to read; the others are
+    left empty."""
+    only = None if reads == ALL_RECORD_TABLES else set(reads)
+    ledger = load(params.data_path, as_of=params.as_of or None, only=only)
+    if only is not None and only - set(ledger.schema.record_names):
+        unknown = ", ".join(sorted(only - set(ledger.schema.record_names)))
+        raise schema_module.SchemaError(f"reads names {unknown}, which are no record tables")
+    return ledger.select(
+        min_certainty=params.min_certainty,
+        include_disputed=params.include_disputed,
+        period_start=params.period_start if within_period else None,
+        period_end=params.period_end if within_period else None,
+    )
 
 
 def entity_lineage(entities: pd.DataFrame) -> dict[str, set[str]]:

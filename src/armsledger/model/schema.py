@@ -22,6 +22,8 @@ ANNOTATION = "armsledger"
 # record tables (the things claims support) and vocabularies (lookup tables such as categories).
 ROLES = ("sources", "entities", "claims", "record", "vocabulary")
 CORE_ROLES = ("sources", "entities", "claims")
+# What a notebook that reads every record table says in `notebook.setup(reads=...)`.
+ALL_RECORD_TABLES = "all"
 # What a field holds, beyond its Frictionless type.
 KINDS = {
     "edtf": "an EDTF date or interval (checked with the edtf package)",

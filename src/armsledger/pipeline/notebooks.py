@@ -9,8 +9,9 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from armsledger.model.schema import ALL_RECORD_TABLES
+
 NOTEBOOK_NAME = re.compile(r"^\d\d-[a-z0-9-]+$")
-ALL_RECORD_TABLES = "all"  # the default of present.notebook.setup
 
 
 def notebook_names(notebooks_dir: Path) -> list[str]:

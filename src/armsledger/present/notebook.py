@@ -13,13 +13,12 @@ import pandas as pd
 from IPython.display import Image, Markdown, display
 
 from armsledger.model.dates import parse_edtf
-from armsledger.model.ledger import Ledger, load
-from armsledger.model.params import ParameterError, Params
+from armsledger.model.ledger import ALL_RECORD_TABLES, Ledger, for_edition
+from armsledger.model.params import Params
 from armsledger.paths import FIGURES, FRAGMENTS, TABLES
 from armsledger.present import charts
 from armsledger.validate.cache import ensure_valid
 
-ALL_RECORD_TABLES = "all"
 # Values papermill can inject; anything else in a notebook's namespace (modules, functions,
 # IPython's own names) is not a parameter.
 _PARAMETER_TYPES = (str, bool, int, float, type(None), dt.date, list, dict)
@@ -44,24 +43,8 @@ def setup(namespace: dict, reads: tuple[str, ...] | str = ALL_RECORD_TABLES,
     (the build re-executes it only when one of them changes); the others are left empty."""
     params = parameters_from(namespace)
     ensure_valid(params.data_path)
-    ledger = open_ledger(params, reads, within_period)
+    ledger = for_edition(params, reads, within_period)
     return params, ledger
-
-
-def open_ledger(params: Params, reads: tuple[str, ...] | str = ALL_RECORD_TABLES,
-                within_period: bool = False) -> Ledger:
-    only = None if reads == ALL_RECORD_TABLES else set(reads)
-    ledger = load(params.data_path, as_of=params.as_of or None, only=only)
-    if only is not None:
-        unknown = only - set(ledger.schema.record_names)
-        if unknown:
-            raise ParameterError(f"reads names {', '.join(sorted(unknown))}, which are no record tables")
-    return ledger.select(
-        min_certainty=params.min_certainty,
-        include_disputed=params.include_disputed,
-        period_start=params.period_start if within_period else None,
-        period_end=params.period_end if within_period else None,
-    )
 
 
 def period_bounds(params: Params) -> tuple[pd.Timestamp, pd.Timestamp]:
