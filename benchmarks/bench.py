@@ -26,7 +26,7 @@ from armsledger.vocabulary import NOTEBOOK_NAMES as NOTEBOOKS
 
 ROOT = paths.ROOT
 BIN = Path(sys.executable).parent  # the environment running the benchmark (make bench: .venv/bin)
-EDITION = "default"
+EDITION = "latest"
 SYNTHETIC_RECORDS = 30_000
 SAMPLE_SECONDS = 0.05
 

@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     datadict.set_defaults(func=_cmd_datadict)
     build = sub.add_parser("build", help="validate, execute the notebooks, render and publish editions")
     which = build.add_mutually_exclusive_group()
-    which.add_argument("--edition", default="default", help="edition name (report/editions/NAME.yml)")
+    which.add_argument("--edition", default="latest", help="edition name (report/editions/NAME.yml)")
     which.add_argument("--all", action="store_true", help="build every edition")
     build.add_argument("--renderer", choices=("auto", "quarto", "pandoc"), default="auto",
                        help="quarto when on PATH (auto), or the built-in Pandoc + Typst renderer")

@@ -71,6 +71,10 @@ class Ledger:
     schema: schema_module.Schema
     as_of: dt.date | None = None
     filters: dict = field(default_factory=dict)
+    # What the as-of date hides: (record id, field) pairs only later sources supported, and the
+    # records no source published by then supports, with the reason (see hidden_records).
+    masked: frozenset[tuple[str, str]] = frozenset()
+    hidden: pd.DataFrame | None = None
 
     def entity_name(self, entity_id: str) -> str:
         names = self._entity_names()
@@ -138,7 +142,27 @@ def converted(source, currency: str) -> dict:
 def _published_bounds(sources: pd.DataFrame) -> pd.DataFrame:
     bounds = date_columns(sources["published"])
     return pd.DataFrame({"source_id": sources["source_id"], "published": sources["published"].values,
+                         "published_earliest": bounds["earliest"].values,
                          "published_latest": bounds["latest"].values})
+
+
+HIDDEN_AFTER = "published after the edition's date"
+HIDDEN_VAGUE = "publication date too vague to place before the edition's date"
+
+
+def hidden_records(records: pd.DataFrame, every_claim: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
+    """The records an as-of edition leaves out, and why: every supporting source appeared after
+    `as_of`, or one may have appeared before it but its date (a year, an open interval) cannot
+    show that it did."""
+    cutoff = pd.Timestamp(as_of)
+    supporting = every_claim[every_claim["stance"] == "supports"]
+    visible = set(supporting.loc[supporting["published_latest"] <= cutoff, "record_id"])
+    missing = records[~records["record_id"].isin(visible)]
+    could_be_earlier = set(supporting.loc[supporting["published_earliest"].isna()
+                                          | (supporting["published_earliest"] <= cutoff), "record_id"])
+    reasons = [HIDDEN_VAGUE if r in could_be_earlier else HIDDEN_AFTER for r in missing["record_id"]]
+    return pd.DataFrame({"record_id": missing["record_id"].values, "table": missing["table"].values,
+                         "reason": reasons})
 
 
 def _first_filled(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
@@ -234,12 +258,10 @@ def _first_reports(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
                          "first_reported": pd.Series(reported).reindex(first.index)})
 
 
-def _mask_later_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFrame], all_claims: pd.DataFrame,
-                       visible_claims: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Blank the record fields that only claims published after the as-of date support, so an
-    edition "as of" a date shows each record as it was known then (Norway's 2019 release names
-    no vendor; the Cellebrite link came with Amnesty's 2024 report). Our own wording (prose
-    fields) is kept, since a blank description would leave the row unreadable."""
+def _later_only_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFrame], all_claims: pd.DataFrame,
+                       visible_claims: pd.DataFrame) -> set[tuple[str, str]]:
+    """(record id, field) pairs that only claims published after the as-of date support, our own
+    wording (prose fields) and ids aside."""
 
     def cited(claims: pd.DataFrame) -> set[tuple[str, str]]:
         supporting = claims[claims["stance"] == "supports"]
@@ -248,14 +270,28 @@ def _mask_later_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFr
                 for name in str(fields).split("|") if name.strip()}
 
     later_only = cited(all_claims) - cited(visible_claims)
+    kept = set()
+    for spec in schema.records:
+        columns = set(tables[spec.name].columns) - set(spec.of_kind("prose")) - {spec.primary_key}
+        ids = set(tables[spec.name][spec.primary_key])
+        kept |= {(r, c) for r, c in later_only if c in columns and r in ids}
+    return kept
+
+
+def _mask_later_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFrame],
+                       later_only: set[tuple[str, str]]) -> dict[str, pd.DataFrame]:
+    """Blank the record fields that only claims published after the as-of date support, so an
+    edition "as of" a date shows each record as it was known then (Norway's 2019 release names
+    no vendor; the Cellebrite link came with Amnesty's 2024 report). Our own wording (prose
+    fields) is kept, since a blank description would leave the row unreadable."""
     if not later_only:
         return tables
     masked = dict(tables)
     for spec in schema.records:
         frame = tables[spec.name]
-        prose = set(spec.of_kind("prose"))
+        ids = set(frame[spec.primary_key])
         hidden = [(record_id, column) for record_id, column in later_only
-                  if column in frame.columns and column != spec.primary_key and column not in prose]
+                  if column in frame.columns and record_id in ids]
         if not hidden:
             continue
         frame = frame.copy()
@@ -276,11 +312,16 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     schema = schema or schema_module.load(data_dir)
     published = _published_bounds(tables["sources"])
     claims = tables["claims"].merge(published, on="source_id", how="left")
+    masked: set[tuple[str, str]] = set()
+    hidden = None
     if as_of is not None:
         every_claim = claims
         claims = claims[claims["published_latest"] <= pd.Timestamp(as_of)]
-        tables = _mask_later_fields(schema, tables, every_claim, claims)
+        masked = _later_only_fields(schema, tables, every_claim, claims)
+        tables = _mask_later_fields(schema, tables, masked)
     records = _record_frame(schema, tables)
+    if as_of is not None:
+        hidden = hidden_records(records, every_claim, as_of)
     first = _first_reports(claims, tables["sources"])
     # Through a dict and to_datetime, so that no visible record at all still gives a datetime column.
     records["visible_from"] = pd.to_datetime(records["record_id"].map(first["visible_from"].to_dict()))
@@ -308,7 +349,8 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
         sources_by_record.setdefault(record_id, set()).add(source_id)
     records["source_ids"] = pd.Series([sorted(sources_by_record.get(r, ())) for r in records["record_id"]],
                                       index=records.index, dtype=object)
-    return Ledger(tables=tables, records=records, claims=claims, data_dir=data_dir, schema=schema, as_of=as_of)
+    return Ledger(tables=tables, records=records, claims=claims, data_dir=data_dir, schema=schema, as_of=as_of,
+                  masked=frozenset(masked), hidden=hidden)
 
 
 def load(data_dir: Path | str, as_of: str | dt.date | None = None, only: set[str] | None = None) -> Ledger:

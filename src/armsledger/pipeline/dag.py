@@ -11,6 +11,7 @@ import time
 import traceback
 from pathlib import Path
 
+from armsledger.model.schema import DESCRIPTOR
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
 from armsledger.pipeline.publish import data_inputs, notebook_page, publish, write_index
@@ -101,11 +102,18 @@ def edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str
     }
 
 
-def _write_references(cfg: BuildConfig, target: Path) -> bool:
-    from armsledger.model.ledger import read_tables  # imports pandas: only when the bibliography is rewritten
+def _write_edition_data(cfg: BuildConfig, edition, target: Path) -> bool:
+    from armsledger.pipeline import edition_data  # imports pandas: only when the data changed
+
+    edition_data.write(cfg.data_dir, edition.params, target)
+    return True
+
+
+def _write_references(data_dir: Path, target: Path) -> bool:
+    from armsledger.model.ledger import read_tables
     from armsledger.pipeline import references
 
-    return bool(references.write(read_tables(cfg.data_dir, only=set())["sources"], target))
+    return bool(references.write(read_tables(data_dir, only=set())["sources"], target))
 
 
 def _config_changed(value):
@@ -125,7 +133,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
     report_inputs = [cfg.report_dir / "_quarto.yml", cfg.report_dir / "index.qmd",
                      *sorted((cfg.report_dir / "assets").glob("*"))]
     names = notebook_names(cfg.notebooks_dir)
-    sources_file = cfg.data_dir / load_schema(cfg.data_dir).core("sources").path
+    schema = load_schema(cfg.data_dir)
     data = data_inputs(cfg.data_dir)
     out = []
     for edition_name in cfg.editions:
@@ -156,12 +164,22 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "file_dep": [str(p) for p in [*fragments, edition_file, *data, *_code("pipeline")]],
             "targets": [str(var_file), str(summary_file)],
         })
+        edition_data = build / "data"
+        edition_files = [edition_data / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]
+        out.append({
+            "name": f"data:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the data the edition shows",
+            "actions": [lambda e=edition, d=edition_data: _write_edition_data(cfg, e, d)],
+            "file_dep": [str(p) for p in [*data, edition_file, *_code("model"),
+                                          PACKAGE / "pipeline" / "edition_data.py"]],
+            "targets": [str(p) for p in [*edition_files, build / "hidden.json"]],
+        })
         refs = build / "references.json"
         out.append({
             "name": f"references:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] writing references.json",
-            "actions": [lambda r=refs: _write_references(cfg, r)],
-            "file_dep": [str(sources_file), str(PACKAGE / "pipeline" / "references.py")],
+            "actions": [lambda r=refs, d=edition_data: _write_references(d, r)],
+            "file_dep": [str(edition_data / schema.core("sources").path), str(PACKAGE / "pipeline" / "references.py")],
             "targets": [str(refs)],
         })
         html, pdf = build / "_output" / "index.html", build / "_output" / "index.pdf"
@@ -199,7 +217,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "name": f"publish:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] publishing to {cfg.public_dir / e}",
             "actions": [lambda e=edition_name: bool(publish(cfg, e))],
-            "file_dep": [str(p) for p in [html, pdf, summary_file, *executed_books, *pages, *data,
+            "file_dep": [str(p) for p in [html, pdf, summary_file, *executed_books, *pages, *edition_files,
                                           PACKAGE / "pipeline" / "publish.py"]],
             "targets": [str(public / "index.html"), str(public / "report.pdf")],
         })

@@ -26,6 +26,8 @@ PRELOAD = ("IPython.display", "ipykernel.kernelapp", "matplotlib.pyplot", "panda
 
 
 def available() -> bool:
+    if os.environ.get("ARMSLEDGER_WARM_KERNELS", "1") == "0":
+        return False
     # fork() after importing numpy and friends is safe on Linux; macOS system frameworks are not fork-safe.
     # A pidfd lets this process watch and signal a kernel it did not start itself, never a recycled pid.
     if sys.platform != "linux" or not hasattr(os, "pidfd_open"):

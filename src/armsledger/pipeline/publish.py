@@ -25,6 +25,7 @@ def data_inputs(data_dir: Path) -> list[Path]:
 
 
 def data_package_zip(data_dir: Path, target: Path) -> None:
+    """The edition's data folder (pipeline.edition_data) as one zip with fixed timestamps."""
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in data_inputs(data_dir):
             info = zipfile.ZipInfo(f"armsledger-data/{path.name}", date_time=ZIP_EPOCH)
@@ -67,7 +68,7 @@ def publish(cfg: BuildConfig, edition: str) -> Path:
     for extra in ("summary.json", "_variables.yml", "references.json"):
         shutil.copy2(source / extra, staging / extra)
     (staging / "data").mkdir()
-    data_package_zip(cfg.data_dir, staging / "data" / "armsledger-data.zip")
+    data_package_zip(source / "data", staging / "data" / "armsledger-data.zip")
     final, old = cfg.public_dir / edition, cfg.public_dir / f".{edition}.old"
     if final.exists():
         os.rename(final, old)

@@ -163,6 +163,12 @@ def _run(cfg: BuildConfig, started: float) -> int:
         print(f"build failed after {elapsed:.1f} s; earlier publications in {cfg.public_dir} are untouched; "
               f"executed notebooks are kept in {cfg.build_dir}")
         return 1
+    from armsledger.pipeline.edition_data import hidden_warning
+
+    for edition in cfg.editions:
+        warning = hidden_warning(edition, cfg.build_dir)
+        if warning:
+            print(warning)
     print(f"done in {elapsed:.1f} s:")
     for edition in cfg.editions:
         folder = cfg.public_dir / edition

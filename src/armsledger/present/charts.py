@@ -393,7 +393,8 @@ def coverage_chart(coverage: pd.DataFrame) -> plt.Figure:
     bottom = pd.Series(0, index=coverage.index)
     palette = ["#1f5f8b", "#b5452f", "#d08a2c", "#3d7a4a", "#5b4a8b", "#8a8a8a"]
     x = coverage.index.to_timestamp()
-    for colour, column in zip(palette, coverage.columns, strict=False):
+    for index, column in enumerate(coverage.columns):
+        colour = palette[index % len(palette)]  # a new record table repeats a colour rather than vanish
         ax.bar(x, coverage[column], width=24, bottom=bottom, color=colour, label=column, align="edge")
         bottom = bottom + coverage[column]
     ax.set_ylabel("records")

@@ -1,0 +1,138 @@
+"""An edition's own copy of the data: only the records, claims and sources it shows, as known on its
+date (fields only later sources gave are blank), so that its data package and bibliography never
+tell more than its report. References to rows the edition does not show are blanked."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+
+from armsledger.model import lineage
+from armsledger.model.csvfile import read_csv
+from armsledger.model.dates import date_columns
+from armsledger.model.ledger import Ledger, for_edition
+from armsledger.model.params import Params
+from armsledger.model.schema import DESCRIPTOR
+
+EXTRAS = ("README.md", "LICENSE.md")  # the data dictionary and the licence
+
+
+def _sources_shown(ledger: Ledger) -> set[str]:
+    """Sources the edition's claims cite, and the originals they republish when those were
+    published by the edition's date."""
+    sources = ledger.tables["sources"]
+    cited = set(ledger.claims["source_id"])
+    parents = dict(zip(sources["source_id"], sources["derived_from"], strict=True))
+    if ledger.as_of is not None:
+        latest = dict(zip(sources["source_id"], date_columns(sources["published"])["latest"], strict=True))
+        known = {s for s, day in latest.items() if pd.notna(day) and day.date() <= ledger.as_of}
+    else:
+        known = set(parents)
+    shown = set(cited)
+    for source in cited:
+        shown |= {s for s in lineage.chain(parents, source)[0][1:] if s in known}
+    return shown
+
+
+def _entities_shown(ledger: Ledger, rows: dict[str, list[dict]]) -> set[str]:
+    """Entities the shown rows refer to, with the bodies they belong to."""
+    entities = ledger.schema.core("entities")
+    referred: set[str] = set()
+    for table in ledger.schema.tables:
+        if table.role == "entities":
+            continue
+        targets = {name for name, target, _ in table.foreign_keys if target == entities.name}
+        lists = {f.name for f in table.fields if f.kind == "id_list" and entities.name in (f.list_of or ())}
+        for row in rows.get(table.name, []):
+            referred |= {row[name] for name in targets if row.get(name)}
+            referred |= {item for name in lists for item in row.get(name, "").split("|") if item}
+    frame = ledger.tables[entities.name]
+    parents = dict(zip(frame[entities.primary_key], frame["parent_id"], strict=True))
+    return {ancestor for entity in referred for ancestor in lineage.chain(parents, entity)[0]}
+
+
+HIDDEN_FILE = "hidden.json"
+
+
+def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
+    """Write the edition's tables, datapackage.json, data dictionary and licence to `target`, and
+    beside them (`hidden.json`) how many records its `as_of` hides and why; rows per table."""
+    ledger = for_edition(Params(**{**params.as_dict(), "data_dir": str(data_dir)}))
+    schema = ledger.schema
+    raw: dict[str, tuple[list[str], list[dict]]] = {}
+    for table in schema.tables:
+        csv_file = read_csv(Path(data_dir) / table.path)
+        header = csv_file.header or list(table.field_names)
+        raw[table.name] = (header, [dict(zip(header, cells, strict=False)) for cells in csv_file.rows])
+
+    keep: dict[str, set[str]] = {}
+    record_ids = set(ledger.records["record_id"])
+    for table in schema.records:
+        keep[table.name] = record_ids
+    claims = schema.core("claims")
+    keep[claims.name] = set(ledger.claims["claim_id"])
+    sources = schema.core("sources")
+    keep[sources.name] = _sources_shown(ledger)
+    shown = {name: [r for r in rows if r.get(schema.table(name).primary_key) in keep[name]]
+             for name, (_, rows) in raw.items() if name in keep}
+    entities = schema.core("entities")
+    keep[entities.name] = _entities_shown(ledger, shown)
+    for table in schema.tables:
+        if table.name not in keep:  # vocabularies (categories) are shown whole
+            keep[table.name] = {r.get(table.primary_key) for r in raw[table.name][1]}
+
+    target.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    for table in schema.tables:
+        header, rows = raw[table.name]
+        refs = {name: target_table for name, target_table, _ in table.foreign_keys}
+        lists = {f.name: f.list_of for f in table.fields if f.kind == "id_list"}
+        every_id = set().union(*keep.values())
+        out_rows = []
+        for row in rows:
+            row_id = row.get(table.primary_key, "")
+            if row_id not in keep[table.name]:
+                continue
+            row = dict(row)
+            for name in header:
+                if (row_id, name) in ledger.masked:
+                    row[name] = ""
+            for name, target_table in refs.items():
+                if row.get(name) and row[name] not in keep.get(target_table, set()):
+                    row[name] = ""
+            for name, targets in lists.items():
+                allowed = every_id if targets is None else set().union(*(keep.get(t, set()) for t in targets))
+                row[name] = "|".join(i for i in row.get(name, "").split("|") if i in allowed)
+            out_rows.append(row)
+        with open(target / table.path, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows([row.get(name, "") for name in header] for row in out_rows)
+        counts[table.name] = len(out_rows)
+    hidden = ledger.hidden if ledger.hidden is not None else pd.DataFrame(columns=["record_id", "reason"])
+    (target.parent / HIDDEN_FILE).write_text(json.dumps({
+        "as_of": params.as_of,
+        "hidden": {reason: sorted(group["record_id"]) for reason, group in hidden.groupby("reason")},
+    }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    shutil.copy2(Path(data_dir) / DESCRIPTOR, target / DESCRIPTOR)
+    for name in EXTRAS:
+        if (Path(data_dir) / name).exists():
+            shutil.copy2(Path(data_dir) / name, target / name)
+    return counts
+
+
+def hidden_warning(edition: str, build_dir: Path) -> str:
+    """One line saying how many records the edition's `as_of` hides and why; '' when none."""
+    path = Path(build_dir) / edition / HIDDEN_FILE
+    if not path.exists():
+        return ""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    counts = {reason: len(ids) for reason, ids in report["hidden"].items()}
+    if not counts:
+        return ""
+    detail = "; ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
+    return f"! [{edition}] as_of {report['as_of']} hides {sum(counts.values())} record(s): {detail}"
