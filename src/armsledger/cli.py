@@ -25,7 +25,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         mark_valid(Path(args.data), stamp)  # a build of these files need not validate them again
     status = 0 if result.ok else 2
     try:
-        for problem in result.problems:
+        for problem in [*result.problems, *result.warnings]:
             print(problem)
         for line in result.summary_lines():
             print(line)

@@ -33,6 +33,9 @@ def validate(data_dir: Path, archive_dir: Path | None = None) -> ValidationResul
         rules.check_countries(ctx)
         rules.check_certainty(ctx)
         rules.check_cycles(ctx)
+        rules.check_restates(ctx)
+        rules.check_follows(ctx)
+        rules.check_halts(ctx)
         structure.check_lists(ctx)
         evidence.check_evidence(ctx)
         stats = archive.check_archive(ctx)
@@ -42,6 +45,8 @@ def validate(data_dir: Path, archive_dir: Path | None = None) -> ValidationResul
         tables={t.name: t.rows for t in ctx.tables.values() if t.loaded},
         row_numbers={t.name: t.row_numbers for t in ctx.tables.values() if t.loaded},
         archive=stats,
+        warnings=sorted(ctx.warnings.values(), key=lambda p: _sort_key(ctx, p)),
+        evidence=ctx.stats,
     )
 
 

@@ -3,8 +3,8 @@ source (`sources.archive` names the file), as whole words."""
 
 from __future__ import annotations
 
+from armsledger.model import figures
 from armsledger.model.csvfile import decode_utf8
-from armsledger.validate import figures
 from armsledger.validate.problems import ArchiveStats, display_path
 from armsledger.validate.structure import Context
 

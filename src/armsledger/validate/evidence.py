@@ -4,9 +4,11 @@ record's amounts, dates, counts and names agree with the figures its claims quot
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
+from armsledger.model import figures
 from armsledger.model.dates import EDTFError, parse_edtf
-from armsledger.validate import figures
+from armsledger.model.evidence import READABLE_KINDS, Reading, disagreeing, reading, value_reading
 from armsledger.validate.rules import is_currency
 from armsledger.validate.structure import Context, Table
 
@@ -72,6 +74,7 @@ def check_evidence(ctx: Context) -> None:
                     f'"{record_id}" does not match any record id in {record_tables}{hint}')
             continue
         table, _ = records[record_id]
+        _check_claim_value(ctx, claims, c, table)
         for item in listed.split("|") if listed.strip() else []:
             if item.strip() not in table.fields:
                 ctx.at(claims, c, "fields", "claim-fields", f'"{item.strip()}" is not a column of {table.name}')
@@ -92,29 +95,57 @@ def check_evidence(ctx: Context) -> None:
         _check_agreement(ctx, table, i, claims, supporting, languages)
 
 
+def _check_claim_value(ctx: Context, claims: Table, c: int, table: Table) -> None:
+    """`value` is our reading of the one amount or count a claim supports where its printed figure
+    is not recorded."""
+    claim = claims.rows[c]
+    value = claim.get("value", "").strip()
+    if not value:
+        return
+    listed = [f.strip() for f in claim.get("fields", "").split("|") if f.strip()]
+    kinds = [table.spec.field(f).kind if table.spec.field(f) else "" for f in listed]
+    if claim.get("figure", "").strip():
+        ctx.at(claims, c, "value", "claim-value",
+               "a claim with a printed figure needs no value: the figure is read; keep value for claims "
+               "whose printed form is not recorded")
+    elif len(listed) != 1 or kinds[0] not in READABLE_KINDS:
+        ctx.at(claims, c, "value", "claim-value",
+               f'a value is read for one amount or count field; fields is "{claim.get("fields", "")}"')
+    elif value_reading(value) is None:
+        ctx.at(claims, c, "value", "claim-value", f'must be a plain number (14000000, not 14m), got "{value}"')
+
+
 def _check_agreement(ctx: Context, table: Table, i: int, claims: Table, supporting: list[int],
                      languages: dict[str, str | None]) -> None:
     row = table.rows[i]
-    listed: dict[str, list[int]] = defaultdict(list)
+    listed: dict[str, list[int]] = defaultdict(list)  # field → claims with a figure or a value for it
+    named: set[str] = set()  # fields some supporting claim lists, with or without a figure
     for c in supporting:
         claim = claims.rows[c]
-        if not claim.get("figure", "").strip():
-            continue
+        has_reading = bool(claim.get("figure", "").strip() or claim.get("value", "").strip())
         for item in claim.get("fields", "").split("|"):
             name = item.strip()
-            if name in table.fields and c not in listed[name]:
+            named.add(name)
+            if has_reading and name in table.fields and c not in listed[name]:
                 listed[name].append(c)
     for name, claim_rows in listed.items():
         kind = figure_kind(table, name)
         if kind in ("money", "date", "count"):
             _check_value_field(ctx, table, i, name, kind, claims, claim_rows, languages)
         else:
-            _check_text_field(ctx, table, i, name, kind, claims, claim_rows)
-    amount = row.get("amount", "").strip()
-    if amount and "amount" not in listed and figures.as_decimal(amount) is not None:
-        ctx.at(table, i, "amount", "figure-agreement",
-                f"{_money_text(row)} is backed by no supporting claim figure; add the figure as "
-                "printed to a claim and list amount in its fields")
+            _check_text_field(ctx, table, i, name, kind, claims, [c for c in claim_rows
+                                                                  if claims.rows[c].get("figure", "").strip()])
+    for name in (f.name for f in table.spec.fields if figure_kind(table, f.name) in ("money", "date", "count")):
+        if not row.get(name, "").strip() or name in table.missing_columns:
+            continue
+        if name in listed:
+            ctx.stats.quoted += 1
+        elif name in named:
+            ctx.stats.unquoted += 1  # supported, but the printed figure is not recorded
+        elif name == "amount" and figures.as_decimal(row[name]) is not None:
+            ctx.at(table, i, "amount", "figure-agreement",
+                   f"{_money_text(row)} is backed by no supporting claim; list amount in the fields of a "
+                   "claim (with the figure as printed, or blank when its printed form is not recorded)")
 
 
 def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
@@ -132,11 +163,30 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
         return  # reported as a type problem
     readings = []
     agreed = False
+    currency = row.get("currency", "").strip()
+    currency = currency if is_currency(currency) else None
+    found: list[Reading] = []
     for c in claim_rows:
         claim = claims.rows[c]
         figure = claim["figure"].strip()
+        language = languages.get(claim.get("source_id", "").strip())
+        if not figure:
+            number = value_reading(claim.get("value", ""))
+            if number is None or kind == "date":
+                continue  # reported by claim-value
+            found.append(reading(claim["claim_id"], claim["source_id"], name, kind, "", claim["value"], language,
+                                 currency))
+            low, high = found[-1].low, found[-1].high
+            agrees = bool(value) and low <= (figures.as_decimal(value) or Decimal(-1)) <= high
+            agreed = agreed or agrees
+            readings.append(f'claim {claim["claim_id"]}: value {claim["value"].strip()} (printed form not recorded)')
+            continue
         try:
-            parsed = figures.parse_figure(kind, figure, languages.get(claim.get("source_id", "").strip()))
+            parsed = figures.parse_figure(kind, figure, language)
+            if kind in READABLE_KINDS.values():
+                one = reading(claim["claim_id"], claim["source_id"], name, kind, figure, "", language, currency)
+                if one is not None:
+                    found.append(one)
         except figures.FigureError as exc:
             ctx.at(claims, c, "figure", "figure-unparsed",
                     f'"{figure}" cannot be read as {KIND_HINTS[kind]} for {table.name}.{name}: {exc}')
@@ -145,8 +195,6 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
             agrees = False
         elif isinstance(parsed, figures.Money):
             # A blank or invalid currency is reported by the money rules; compare amounts only.
-            currency = row.get("currency", "").strip()
-            currency = currency if is_currency(currency) else None
             agrees = figures.money_agrees(parsed, value, currency, upper=name == "amount_max")
         elif isinstance(parsed, figures.DateFigure):
             agrees = figures.date_agrees(parsed, value)
@@ -154,6 +202,13 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
             agrees = figures.count_agrees(parsed, value)
         agreed = agreed or agrees
         readings.append(f'claim {claim["claim_id"]}: "{figure}" = {parsed.describe()}')
+    if len(found) > 1 and disagreeing(found):
+        ordered = sorted(found, key=lambda r: (r.point, r.source_id))
+        given = "; ".join(f'{r.text}{"" if r.printed else " (value; printed form not recorded)"} ({r.source_id})'
+                          for r in ordered)
+        ctx.warn(table, i, name, "conflicting-values",
+                 f"its sources give values that differ beyond their rounding: {given}; the record keeps one, "
+                 "the report shows the range")
     if agreed or not readings:
         return
     shown = _money_text(row, name) if kind == "money" else value

@@ -8,7 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from armsledger.validate.figures import FIGURE_MAX_WORDS
+from armsledger.model.figures import FIGURE_MAX_WORDS
 
 RULES = {
     "missing-file": "datapackage.json or a table's CSV file does not exist",
@@ -55,7 +55,15 @@ RULES = {
     "figure-agreement": "a record value agrees with none of the figures cited for it",
     "archive-missing": "the archive folder or a source's archive file does not exist",
     "archive-figure": "a claim's figure does not occur in its source's archived text",
+    "claim-value": "a claim's value (our reading where the printed figure is not recorded) is not one number for "
+                   "one amount or count field, or stands beside a printed figure",
+    "restates-scope": "aggregates.restates_id names a total of another scope, parties or period, or itself",
+    "follows-parties": "contracts.follows_id names a contract with another supplier or buyer, a later one, or itself",
+    "halt-period": "an event of kind halt is not dated by a period (an interval, an open end written ..)",
+    "conflicting-values": "(warning) a record's sources give values that differ beyond their rounding",
 }
+# Rules that warn: the data are valid and build; the report shows what the warning names.
+WARNINGS = frozenset({"conflicting-values"})
 
 
 
@@ -77,6 +85,7 @@ class Problem:
     column: str | None
     rule: str
     message: str
+    severity: str = "error"  # or "warning"
 
     def location(self) -> str:
         text = display_path(self.path)
@@ -89,7 +98,8 @@ class Problem:
     def __str__(self) -> str:
         # A cell quoted in a message may hold a line break; one problem stays on one line.
         message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.location()}: {self.rule}: {message}"
+        warning = "warning: " if self.severity == "warning" else ""
+        return f"{self.location()}: {warning}{self.rule}: {message}"
 
 
 @dataclass
@@ -105,6 +115,14 @@ class ArchiveStats:
 
 
 @dataclass
+class EvidenceStats:
+    """How the records' amounts, dates and counts are backed."""
+
+    quoted: int = 0  # a claim quotes the figure as printed (or gives our reading of it)
+    unquoted: int = 0  # claims support the value, but its printed form is not recorded
+
+
+@dataclass
 class ValidationResult:
     """Problems found, plus the tables as read (cells as strings, blank = "")."""
 
@@ -113,6 +131,8 @@ class ValidationResult:
     tables: dict[str, list[dict]] = field(default_factory=dict)
     row_numbers: dict[str, list[int]] = field(default_factory=dict)
     archive: ArchiveStats | None = None
+    warnings: list[Problem] = field(default_factory=list)
+    evidence: EvidenceStats = field(default_factory=EvidenceStats)
 
     @property
     def ok(self) -> bool:
@@ -127,8 +147,13 @@ class ValidationResult:
             verdict = f"{count} problem{'s' if count != 1 else ''} ({detail})"
         else:
             verdict = "no problems"
+        if self.warnings:
+            verdict += f", {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
         lines = [f"checked {len(self.tables)} tables, {rows} rows in "
-                 f"{display_path(self.data_dir)}: {verdict}"]
+                 f"{display_path(self.data_dir)}: {verdict}",
+                 f"evidence: {self.evidence.quoted} record values (amounts, dates, counts) backed by a figure as "
+                 f"printed; {self.evidence.unquoted} backed by claims whose printed figure is not recorded "
+                 "(figure not recorded: counted apart, not as verified)"]
         a = self.archive
         if a is None:
             lines.append("archive: not checked (no --archive folder given)")

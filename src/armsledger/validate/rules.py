@@ -8,9 +8,8 @@ from functools import cache
 
 import pycountry
 
-from armsledger.model import lineage
+from armsledger.model import figures, lineage
 from armsledger.model.dates import EDTFError, parse_edtf
-from armsledger.validate import figures
 from armsledger.validate.structure import Context
 from armsledger.validate.tabular import non_finite
 
@@ -149,3 +148,81 @@ def check_cycles(ctx: Context) -> None:
         else:
             message = "derived_from forms a cycle: " + " → ".join([*ordered, first])
         ctx.at(sources, position[first], "derived_from", "derived-cycle", message)
+
+
+def _rows_by_id(table) -> dict[str, int]:
+    pk = table.primary_key
+    return {row[pk].strip(): i for i, row in reversed(list(enumerate(table.rows))) if row[pk].strip()}
+
+
+def _bounds(text: str):
+    try:
+        parsed = parse_edtf(text)
+    except EDTFError:
+        return None
+    return parsed.earliest, parsed.latest
+
+
+def check_restates(ctx: Context) -> None:
+    """A restatement gives a new figure for the same total: same scope, parties and period."""
+    table = ctx.loaded("aggregates")
+    if table is None or "restates_id" not in table.fields or "restates_id" in table.missing_columns:
+        return
+    index = _rows_by_id(table)
+    for i, row in enumerate(table.rows):
+        target = row["restates_id"].strip()
+        if not target or target not in index:
+            continue  # blank, or reported as a foreign-key problem
+        if target == row["aggregate_id"].strip():
+            ctx.at(table, i, "restates_id", "restates-scope", "a total cannot restate itself")
+            continue
+        other = table.rows[index[target]]
+        differing = [name for name in ("scope", "exporter_id", "importer_id", "operator_id")
+                     if name in table.fields and row[name].strip() != other[name].strip()]
+        if _bounds(row["period"]) != _bounds(other["period"]):
+            differing.append("period")
+        if differing:
+            ctx.at(table, i, "restates_id", "restates-scope",
+                   f'restates "{target}", which differs in {", ".join(differing)}; a restatement gives a new figure '
+                   "for the same period, scope and parties (link other totals with compared_to)")
+
+
+def check_follows(ctx: Context) -> None:
+    """A contract that follows another has the same supplier and buyer, and comes after it."""
+    table = ctx.loaded("contracts")
+    if table is None or "follows_id" not in table.fields or "follows_id" in table.missing_columns:
+        return
+    index = _rows_by_id(table)
+    for i, row in enumerate(table.rows):
+        target = row["follows_id"].strip()
+        if not target or target not in index:
+            continue
+        if target == row["contract_id"].strip():
+            ctx.at(table, i, "follows_id", "follows-parties", "a contract cannot follow itself")
+            continue
+        other = table.rows[index[target]]
+        differing = [name for name in ("supplier_id", "recipient_id") if row[name].strip() != other[name].strip()]
+        if differing:
+            ctx.at(table, i, "follows_id", "follows-parties",
+                   f'follows "{target}", which has another {" and ".join(differing)}; a contract follows an earlier '
+                   "one with the same supplier and buyer (relate others with related_ids)")
+            continue
+        mine = next((row[n].strip() for n in ("signed", "announced") if row[n].strip()), "")
+        theirs = next((other[n].strip() for n in ("signed", "announced") if other[n].strip()), "")
+        mine_bounds, their_bounds = _bounds(mine) if mine else None, _bounds(theirs) if theirs else None
+        if mine_bounds and their_bounds and mine_bounds[1] and their_bounds[0] and mine_bounds[1] < their_bounds[0]:
+            ctx.at(table, i, "follows_id", "follows-parties",
+                   f'is dated {mine}, before "{target}" ({theirs}), which it is said to follow')
+
+
+def check_halts(ctx: Context) -> None:
+    """A halt lasts a period: its date is an interval, an open end written `..`."""
+    table = ctx.loaded("events")
+    if table is None or not {"kind", "date"} <= set(table.fields) - table.missing_columns:
+        return
+    for i, row in enumerate(table.rows):
+        if row["kind"].strip() != "halt" or not row["date"].strip():
+            continue
+        if "/" not in row["date"]:
+            ctx.at(table, i, "date", "halt-period",
+                   f'a halt is dated by the period it lasts (2025-06-23/.. while it is in force), got "{row["date"]}"')

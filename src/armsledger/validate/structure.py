@@ -11,7 +11,7 @@ from pathlib import Path
 
 from armsledger.model import schema as schema_module
 from armsledger.model.csvfile import CsvFile, decode_utf8, read_csv
-from armsledger.validate.problems import Problem, display_path
+from armsledger.validate.problems import EvidenceStats, Problem, display_path
 
 # Core tables whose rows everything else cites; a header-only copy of one is a mistake, not a ledger.
 NEVER_EMPTY = {"sources": "a source", "entities": "its parties", "claims": "a supporting claim"}
@@ -76,12 +76,19 @@ class Context:
         self.first_row: dict[str, dict[str, int]] = {}
         # primary-key value → the table that first uses it
         self.owner: dict[str, Table] = {}
+        self.warnings: dict[tuple, Problem] = {}
+        self.stats = EvidenceStats()
 
     def add(self, path: Path, row: int | None, column: str | None, rule: str, message: str) -> None:
         self.problems.setdefault((path, row, column, rule, message), Problem(path, row, column, rule, message))
 
     def at(self, table: Table, index: int, column: str | None, rule: str, message: str) -> None:
         self.add(table.path, table.row_numbers[index], column, rule, message)
+
+    def warn(self, table: Table, index: int, column: str | None, rule: str, message: str) -> None:
+        path, row = table.path, table.row_numbers[index]
+        self.warnings.setdefault((path, row, column, rule, message),
+                                 Problem(path, row, column, rule, message, severity="warning"))
 
     def package_problem(self, message: str, rule: str = "datapackage") -> None:
         self.add(self.datapackage, None, None, rule, message)

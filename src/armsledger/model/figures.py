@@ -187,20 +187,25 @@ def _wordlist(text: str) -> list[str]:
 MAGNITUDES: dict[str, int] = {}
 for _power, _forms in {
     3: "thousand thousands thou k hiljada hiljade hiljadu hilj tisuca tisuce tisucu tisoc tisoca "
-       "tisocev tys tysiac tysiace tysiecy tausend mille",
+       "tisocev tys tysiac tysiace tysiecy tausend mille mije",
     6: "million millions mil mill mn m mio mln milion miliona milioni milionu milijun milijuna "
-       "milijuni milijon milijona milijone milijonov milijoni miliony milionow millionen",
+       "milijuni milijon milijona milijone milijonov milijoni miliony milionow millionen milione "
+       "milyon milyonluk",
     9: "billion billions bn b bln mld mlrd milliard milliards milliarde milliarden milijarda "
-       "milijarde milijardi milijard miliard miliarda miliardy miliardow miliardi",
+       "milijarde milijardi milijard miliard miliarda miliardy miliardow miliardi miliarde milyar "
+       "milyarlik",
 }.items():
     for _word in _forms.split():
         MAGNITUDES[_word] = 10**_power
+# Words that are a magnitude in one language and something else in another (Turkish `bin`,
+# a thousand), read only in sources of that language.
+LANGUAGE_MAGNITUDES: dict[str, dict[str, int]] = {"tr": {"bin": 10**3}}
 
 CURRENCY_WORDS: dict[str, str] = {"$": "USD", "us$": "USD", "€": "EUR", "£": "GBP", "₪": "ILS"}
 for _code, _names in {
     "USD": "usd dollar dollars dolar dolara dolari dolare dolarjev dolarja dolarji dolarow "
-           "dolary dolarach dollaro dollari dollar",
-    "EUR": "eur euro euros eura evra evro evrov evrih eurow euri",
+           "dolary dolarach dollaro dollari dollar dollare dollaresh dolarlik",
+    "EUR": "eur euro euros eura evra evro evrov evrih eurow euri eurosh avro avroluk",
     "RSD": "rsd dinar dinara dinars dinari dinarjev",
     "ILS": "ils nis shekel shekels sekel sekela",
     "GBP": "gbp pound pounds",
@@ -218,6 +223,9 @@ QUALIFIERS = frozenset(_wordlist("""
     vredno u izmedju izmedu
     vsaj vec kot skoraj okoli priblizno
     co najmniej ponad okolo prawie blisko ok niemal miedzy med
+    rreth mbi se paku te pakten afro gati
+    yaklasik en az uzerinde civarinda fazla kadar
+    environ plus de d au moins pres quelque presque
     """))
 
 NUMBER_WORDS: dict[str, int] = {}
@@ -254,6 +262,28 @@ for _value, _forms in {
     for _word in _forms.split():
         NUMBER_WORDS[_word] = _value
 _TENS = {"twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"}
+# Number words of the dossiers' other languages (Albanian, Turkish, French). Several are words of
+# another language too (Turkish `on` is ten, French `sept` seven), so each is read only in
+# sources of its own language.
+LANGUAGE_NUMBER_WORDS: dict[str, dict[str, int]] = {}
+for _language, _table in {
+    "sq": {1: "nje", 2: "dy", 3: "tre", 4: "kater", 5: "pese", 6: "gjashte", 7: "shtate", 8: "tete", 9: "nente",
+           10: "dhjete", 20: "njezet", 100: "qind"},
+    "tr": {1: "bir", 2: "iki", 3: "uc", 4: "dort", 5: "bes", 6: "alti", 7: "yedi", 8: "sekiz", 9: "dokuz",
+           10: "on", 20: "yirmi", 30: "otuz", 40: "kirk", 50: "elli", 100: "yuz"},
+    "fr": {1: "un une", 2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit", 9: "neuf",
+           10: "dix", 20: "vingt", 30: "trente", 40: "quarante", 50: "cinquante", 100: "cent"},
+}.items():
+    LANGUAGE_NUMBER_WORDS[_language] = {w: v for v, forms in _table.items() for w in forms.split()}
+
+
+def number_words(language: str | None) -> dict[str, int]:
+    """Number words as a source in `language` writes them (folded); the shared list when unknown."""
+    return {**NUMBER_WORDS, **LANGUAGE_NUMBER_WORDS.get(language or "", {})}
+
+
+def magnitudes(language: str | None) -> dict[str, int]:
+    return {**MAGNITUDES, **LANGUAGE_MAGNITUDES.get(language or "", {})}
 
 
 # ---------------------------------------------------------------------------
@@ -283,7 +313,7 @@ _MONEY_TOKEN = re.compile(
     r"|(?P<word>[^\W\d_]+\.?)"
     r"|(?P<sym>[$€£₪])"
     r"|(?P<space>\s+)"
-    r"|(?P<punct>[-–—~≈>≥<≤+,:;()/])"
+    r"|(?P<punct>[-–—~≈>≥<≤+,:;()/'’])"
     r"|(?P<other>.)"
 )
 _RANGE_WORDS = frozenset({"to", "do", "and", "i", "in", "-", "–", "—", "/"})
@@ -298,11 +328,14 @@ def _currency_of(word: str, original: str) -> str | None:
 
 
 @lru_cache(maxsize=16384)
-def parse_money(text: str) -> Money:
-    """Read `14 million euros`, `$335M`, `42,3 mln euro`, `EUR 600,000`, `10–12 million`."""
+def parse_money(text: str, language: str | None = None) -> Money:
+    """Read `14 million euros`, `$335M`, `42,3 mln euro`, `EUR 600,000`, `10–12 million`, and numbers
+    in words: `tri miliona eura`, `seven million euros` (in the source's `language`)."""
     if not text or not text.strip():
         raise FigureError("figure is blank")
     source = unicodedata.normalize("NFKC", text)
+    words_as_numbers = {w: v for w, v in number_words(language).items() if w not in ("a", "an")}
+    scales = magnitudes(language)
     numbers: list[tuple[str, int]] = []  # (digits as written, magnitude)
     currencies: set[str] = set()
     connector = False
@@ -327,8 +360,12 @@ def parse_money(text: str) -> Money:
             continue
         bare = token.rstrip(".")
         folded = fold(bare)
-        if folded in MAGNITUDES and numbers and numbers[-1][1] == 1 and not connector:
-            numbers[-1] = (numbers[-1][0], MAGNITUDES[folded])
+        if folded in scales and numbers and numbers[-1][1] == 1 and not connector:
+            numbers[-1] = (numbers[-1][0], scales[folded])
+            continue
+        if folded in words_as_numbers and (not numbers or connector):
+            numbers.append((str(words_as_numbers[folded]), 1))
+            connector = False
             continue
         currency = _currency_of(folded, bare)
         if currency:
@@ -676,7 +713,7 @@ _COUNT_LEAD = re.compile(r"[\s~≈>≥+]+")
 
 
 @lru_cache(maxsize=16384)
-def parse_count(text: str) -> Count:
+def parse_count(text: str, language: str | None = None) -> Count:
     """Read `15 flights`, `dva`, `30-krat`, `30x`, `twenty-one`; trailing words are ignored."""
     if not text or not text.strip():
         raise FigureError("figure is blank")
@@ -689,23 +726,24 @@ def parse_count(text: str) -> Count:
         raise FigureError("no number")
     token = tokens[index]
     following = tokens[index + 1:]
+    scales, words_as_numbers = magnitudes(language), number_words(language)
     if token[0].isdigit():
-        has_magnitude = bool(following) and following[0] in MAGNITUDES
+        has_magnitude = bool(following) and following[0] in scales
         value = read_decimal(token, magnitude_follows=has_magnitude)
         if has_magnitude:
-            value *= MAGNITUDES[following[0]]
+            value *= scales[following[0]]
         return Count(text, value)
-    if token in NUMBER_WORDS:
-        value = NUMBER_WORDS[token]
+    if token in words_as_numbers:
+        value = words_as_numbers[token]
         # twenty-one, twenty one
         if token in _TENS and following:
             rest = following[1:] if following[0] == "-" else following
-            if rest and rest[0] in NUMBER_WORDS and NUMBER_WORDS[rest[0]] < 10:
-                value += NUMBER_WORDS[rest[0]]
+            if rest and rest[0] in words_as_numbers and words_as_numbers[rest[0]] < 10:
+                value += words_as_numbers[rest[0]]
         if token in ("a", "an") and not (following and following[0] in ("dozen", "hundred")):
             raise FigureError("no number")
         if token in ("a", "an"):
-            value = NUMBER_WORDS[following[0]]
+            value = words_as_numbers[following[0]]
         return Count(text, Decimal(value))
     raise FigureError(f"{tokens[index]!r} is not a number")
 
@@ -725,11 +763,11 @@ Parsed = Money | DateFigure | Count
 def parse_figure(kind: str, text: str, language: str | None = None) -> Parsed:
     """Parse a figure as a money, date or count value; raise FigureError when it cannot."""
     if kind == "money":
-        return parse_money(text)
+        return parse_money(text, language)
     if kind == "date":
         return parse_date(text, language)
     if kind == "count":
-        return parse_count(text)
+        return parse_count(text, language)
     raise ValueError(f"no parser for kind {kind!r}")
 
 
