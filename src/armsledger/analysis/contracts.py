@@ -8,7 +8,7 @@ import pandas as pd
 from armsledger.model.dates import parse_edtf
 from armsledger.model.ledger import Ledger, converted
 
-CONTRACT_COLUMNS = ["record_id", "title", "supplier", "recipient", "domain", "status", "signed", "delivery",
+CONTRACT_COLUMNS = ["record_id", "title", "supplier", "recipient", "domain", "status", "signed", "delivery", "follows",
                     "amount", "amount_max", "amount_kind", "currency", "value", "low", "high", "fx_rate", "fx_date",
                     "certainty", "source_ids"]
 
@@ -29,6 +29,7 @@ def contract_values(ledger: Ledger, currency: str) -> pd.DataFrame:
             "status": row.status,
             "signed": row.signed or row.announced,
             "delivery": row.delivery,
+            "follows": getattr(row, "follows_id", ""),
             "amount": row.amount,
             "amount_max": row.amount_max,
             "amount_kind": row.amount_kind,

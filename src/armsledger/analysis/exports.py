@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from armsledger.model import fx
+from armsledger.model.certainty import tier_rank
 from armsledger.model.dates import parse_edtf
 from armsledger.model.ledger import Ledger, converted, entity_lineage
 
@@ -101,14 +102,20 @@ def by_exporter(exports: pd.DataFrame) -> pd.DataFrame:
 
 
 TOTAL_COLUMNS = ["aggregate_id", "period", "earliest", "latest", "published", "amount", "amount_max",
-                 "amount_kind", "currency"]
+                 "amount_kind", "currency", "basis", "certainty", "independent_sources", "first_reported",
+                 "visible_from", "restates", "restated_by", "source_ids"]
 
 
 def published_totals(ledger: Ledger, currency: str, exporter: str = "serbia", importer: str = "israel") -> pd.DataFrame:
     """Published money totals for the flow, converted to `currency` at their period's mean rate."""
+    from armsledger.analysis.reconcile import restatements
+
     lineage = entity_lineage(ledger.tables["entities"])
+    aggregates = ledger.table("aggregates")
+    restates, restated_by = restatements(aggregates)
+    recs = ledger.records.set_index("record_id")
     rows = []
-    for agg in ledger.table("aggregates").itertuples(index=False):
+    for agg in aggregates.itertuples(index=False):
         if agg.scope != "arms_exports" or pd.isna(agg.amount):
             continue
         if exporter not in lineage.get(agg.exporter_id, {agg.exporter_id}):
@@ -127,6 +134,14 @@ def published_totals(ledger: Ledger, currency: str, exporter: str = "serbia", im
             "amount_max": agg.amount_max,
             "amount_kind": agg.amount_kind,
             "currency": agg.currency,
+            "basis": agg.basis,
+            "certainty": recs.at[agg.aggregate_id, "certainty"],
+            "independent_sources": recs.at[agg.aggregate_id, "independent_sources"],
+            "first_reported": recs.at[agg.aggregate_id, "first_reported"],
+            "visible_from": recs.at[agg.aggregate_id, "visible_from"],
+            "restates": restates.get(agg.aggregate_id, ""),
+            "restated_by": restated_by.get(agg.aggregate_id, ""),
+            "source_ids": recs.at[agg.aggregate_id, "source_ids"],
         })
     frame = pd.DataFrame(rows, columns=TOTAL_COLUMNS)
     frame["earliest"] = pd.to_datetime(frame["earliest"])
@@ -141,13 +156,32 @@ def year_to_date(totals: pd.DataFrame) -> pd.DataFrame:
     return totals[starts_january & same_year].reset_index(drop=True)
 
 
-def yearly_totals(totals: pd.DataFrame) -> pd.DataFrame:
-    """The published totals whose period is one calendar year, with that year."""
+# The rule that picks the headline total of a year (the report's method section states it):
+HEADLINE_RULE = (
+    "a total that a later one restates never leads; then the higher certainty tier; then more "
+    "independent lines of reporting; then totals from customs data; then the most recently published"
+)
+
+
+def yearly_headlines(totals: pd.DataFrame) -> pd.DataFrame:
+    """One row per calendar year that has published whole-year totals: the total that leads by
+    HEADLINE_RULE (`aggregate_id`) and the others for the same year (`others`), best first."""
     years = [parse_edtf(p) for p in totals["period"]]
-    keep = [w.precision == "year" for w in years]
-    out = totals[pd.Series(keep, index=totals.index, dtype=bool)].copy()
-    out["year"] = [str(w.earliest.year) for w, k in zip(years, keep, strict=True) if k]
-    return out
+    keep = pd.Series([w.precision == "year" for w in years], index=totals.index, dtype=bool)
+    candidates = totals[keep].assign(year=[str(w.earliest.year) for w, k in zip(years, keep, strict=True) if k])
+    if candidates.empty:
+        return pd.DataFrame(columns=["year", "aggregate_id", "others"])
+    ranked = candidates.assign(
+        _restated=candidates["restated_by"] != "",
+        _tier=candidates["certainty"].map(tier_rank),
+        _lines=-candidates["independent_sources"].astype(float),
+        _customs=candidates["basis"] != "customs",
+        _recent=pd.to_datetime(candidates["visible_from"]).fillna(pd.Timestamp.min),
+    ).sort_values(["year", "_restated", "_tier", "_lines", "_customs", "_recent", "aggregate_id"],
+                  ascending=[True, True, True, True, True, False, True])
+    rows = [{"year": year, "aggregate_id": group["aggregate_id"].iloc[0],
+             "others": list(group["aggregate_id"].iloc[1:])} for year, group in ranked.groupby("year", sort=True)]
+    return pd.DataFrame(rows, columns=["year", "aggregate_id", "others"])
 
 
 def last_dated_month(exports: pd.DataFrame, totals: pd.DataFrame) -> pd.Timestamp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from armsledger.model.certainty import DISPUTED, TIERS, root_sources
+from armsledger.model.dates import date_columns
 from armsledger.model.ledger import Ledger
 
 TIER_COLUMNS = (*TIERS, DISPUTED)
@@ -97,4 +98,17 @@ def headline_counts(ledger: Ledger) -> dict:
         "independent_lines": len({roots[s] for s in cited["source_id"]}),
         "by_certainty": {tier: int((recs["certainty"] == tier).sum()) for tier in TIER_COLUMNS},
         "by_table": {t: int((recs["table"] == t).sum()) for t in ledger.schema.record_names},
+        "latest_source": latest_source(cited),
     }
+
+
+def latest_source(sources: pd.DataFrame) -> str:
+    """The publication date (EDTF, as written) of the latest of `sources`, by the last day it may have
+    appeared; '' when none is dated."""
+    if sources.empty:
+        return ""
+    bounds = date_columns(sources["published"])["latest"]
+    if bounds.isna().all():
+        return ""
+    written = str(sources["published"].loc[bounds.idxmax()])
+    return written.rsplit("/", 1)[-1]  # "../2025-02-28" (on or before that day): its last possible day

@@ -7,9 +7,10 @@ import math
 import pandas as pd
 
 from armsledger.analysis.exports import customs_or_undisclosed, flows_between
-from armsledger.model import fx
+from armsledger.model import fx, lineage
 from armsledger.model.certainty import tier_rank
 from armsledger.model.dates import DateRange, parse_edtf
+from armsledger.model.evidence import conflicting_values
 from armsledger.model.ledger import Ledger, entity_lineage
 
 OPPOSING = ("contradicts", "denies")
@@ -18,7 +19,7 @@ RECONCILIATION_COLUMNS = [
     "published_kind",
     "rows", "rows_undisclosed", "rows_sum", "rows_low", "rows_high", "gap", "tolerance", "status",
     "months_without_rows", "record_ids", "partly_overlapping", "display_rate", "published_display",
-    "rows_sum_display", "gap_display", "certainty",
+    "rows_sum_display", "gap_display", "certainty", "restates", "restated_by",
 ]
 
 
@@ -140,6 +141,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
                                             left_on="flight_id", right_on="record_id")
     lineage = entity_lineage(ledger.tables["entities"])
+    restates, restated_by = restatements(aggregates)
     rows = []
     flows_by_pair: dict[tuple, pd.DataFrame] = {}
     for agg in aggregates.itertuples(index=False):
@@ -204,22 +206,38 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             "rows_sum_display": rows_point * rate if agg.scope != "military_flights" else rows_point,
             "gap_display": gap * rate if agg.scope != "military_flights" else gap,
             "certainty": certainty.get(agg.aggregate_id, ""),
+            "restates": restates.get(agg.aggregate_id, ""),
+            "restated_by": restated_by.get(agg.aggregate_id, ""),
         })
     return pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
 
 
-CONTRADICTION_COLUMNS = ["kind", "record_ids", "source_ids", "note", "totals"]
+CONTRADICTION_COLUMNS = ["kind", "record_ids", "source_ids", "note", "totals", "values"]
+RESTATED = "total restated"
+
+
+def restatements(aggregates: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """Among the totals shown: the earlier total each restates, and the latest total that restates
+    each (A restated by B, B by C: A and B are restated by C)."""
+    shown = set(aggregates["aggregate_id"])
+    column = aggregates["restates_id"] if "restates_id" in aggregates else pd.Series("", index=aggregates.index)
+    restates = {a: r for a, r in zip(aggregates["aggregate_id"], column, strict=True) if r and r in shown and r != a}
+    later_of = {earlier: later for later, earlier in sorted(restates.items())}
+    return restates, {earlier: lineage.chain(later_of, earlier)[0][-1] for earlier in later_of}
 
 
 def contradictions(ledger: Ledger) -> pd.DataFrame:
-    """Claims that contradict or deny a record (with the claim's note), and published totals that
-    disagree for the same period, parties and scope (`totals`: the two compared, see compare_totals)."""
+    """Where sources disagree: claims that contradict or deny a record (with the claim's note);
+    published totals that differ for the same period, parties and scope (`totals`: the two compared,
+    see compare_totals), a later total that restates an earlier one among them; and records whose
+    own sources give different values (`values`: model.evidence.conflicting_values)."""
     found = []
     claims = ledger.claims[ledger.claims["stance"].isin(OPPOSING)]
     for claim in claims.itertuples(index=False):
         found.append({"kind": f"claim {claim.stance}", "record_ids": [claim.record_id],
-                      "source_ids": [claim.source_id], "note": claim.note, "totals": None})
+                      "source_ids": [claim.source_id], "note": claim.note, "totals": None, "values": None})
     aggregates = ledger.table("aggregates")
+    restates, _ = restatements(aggregates)
     keyed = {}
     for agg in aggregates.itertuples(index=False):
         window = parse_edtf(agg.period)
@@ -228,13 +246,31 @@ def contradictions(ledger: Ledger) -> pd.DataFrame:
     for group in keyed.values():
         for i, first in enumerate(group):
             for second in group[i + 1:]:
+                restated = restates.get(first.aggregate_id) == second.aggregate_id or \
+                    restates.get(second.aggregate_id) == first.aggregate_id
+                if restated and restates.get(second.aggregate_id) != first.aggregate_id:
+                    first, second = second, first  # earlier first
                 comparison = compare_totals(first, second)
                 if comparison:
-                    found.append({"kind": "totals differ", "record_ids": [first.aggregate_id, second.aggregate_id],
+                    found.append({"kind": RESTATED if restated else "totals differ",
+                                  "record_ids": [first.aggregate_id, second.aggregate_id],
                                   "source_ids": sorted(set(sources.get(first.aggregate_id, []))
                                                        | set(sources.get(second.aggregate_id, []))),
-                                  "note": "", "totals": comparison})
+                                  "note": "", "totals": comparison, "values": None})
+    for row in differing_values(ledger).itertuples(index=False):
+        found.append({"kind": "values differ", "record_ids": [row.record_id], "source_ids": row.source_ids,
+                      "note": "", "totals": None,
+                      "values": {"field": row.field, "low": row.low, "high": row.high, "currency": row.currency,
+                                 "readings": row.readings}})
     return pd.DataFrame(found, columns=CONTRADICTION_COLUMNS)
+
+
+def differing_values(ledger: Ledger) -> pd.DataFrame:
+    """Records whose supporting claims give amounts or counts that differ beyond their rounding."""
+    kinds = {(t.name, f.name): f.kind for t in ledger.schema.records for f in t.fields}
+    sources = ledger.tables["sources"]
+    languages = dict(zip(sources["source_id"], sources["language"], strict=True))
+    return conflicting_values(ledger.claims, ledger.records, kinds, languages)
 
 
 def compare_totals(first, second) -> dict | None:
@@ -262,10 +298,10 @@ def compare_totals(first, second) -> dict | None:
 
 def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
     """Counts by status, every gap, and the headline gap: among money totals the rows fall short
-    of, the best-attested total first (a dollar restatement graded C3 must not outrank the euro
-    original), then the largest gap."""
+    of and no later total restates, the best-attested total first (a dollar restatement graded C3
+    must not outrank the euro original), then the largest gap."""
     money_rows = recon[recon["scope"] == "arms_exports"]
-    short = money_rows[money_rows["status"] == "rows fall short of total"]
+    short = money_rows[(money_rows["status"] == "rows fall short of total") & (money_rows["restated_by"] == "")]
     largest = None
     if not short.empty:
         ranked = short.assign(_rank=short["certainty"].map(tier_rank), _gap=-short["gap_display"])

@@ -92,6 +92,7 @@ def edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str
         "edition_title": escape(edition.title),
         "edition_description": escape(edition.description),
         "as_of": params.as_of,
+        "as_of_shown": params.as_of or "none (everything published)",
         "currency": params.currency,
         "min_certainty": params.min_certainty,
         "include_disputed": "included" if params.include_disputed else "left out",

@@ -14,6 +14,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from armsledger.analysis.halts import HALT  # noqa: E402
 from armsledger.analysis.timeline import LANES  # noqa: E402
 from armsledger.present.format import format_money, period_label, symbol  # noqa: E402
 from armsledger.present.tables import labelled_totals, timeline_items  # noqa: E402
@@ -163,7 +164,10 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     items is one unlabelled strip instead."""
     apply_style()
     items = _with_open_starts_placed(timeline_items(timeline))
-    items = items[(items["latest"] >= start) & (items["earliest"] <= end)].copy()
+    # An item still open at its end (a halt in force) runs to the chart's edge.
+    items["latest"] = items["latest"].where(items["latest"].notna() | items["earliest"].isna(), end)
+    bands = items[items["kind"] == HALT]
+    items = items[(items["kind"] != HALT) & (items["latest"] >= start) & (items["earliest"] <= end)].copy()
     lanes = [lane for lane in LANES if lane in set(items["lane"])] or list(LANES)
     fig = plt.figure(figsize=(WIDTH_IN, 2.0))
     ax = fig.add_axes([0.2, 0.1, 0.78, 0.8])
@@ -240,6 +244,11 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
 
     for lane, lane_items in dense.items():
         _dense_lane(ax, lane_items, offsets[lane], start, end, LANE_COLOURS.get(lane, ACCENT))
+    for band in bands.itertuples(index=False):
+        left, right = max(band.earliest, start), min(band.latest, end)
+        if left > right:
+            continue
+        ax.axvspan(left, right, color=WARN, alpha=0.13, linewidth=0, zorder=0)
     names = [f"{lane}\n{len(dense[lane]):,} items, unlabelled" if lane in dense else lane for lane in lanes]
     ax.set_yticks([offsets[lane] + (rows_per_lane[lane] - 1) / 2 for lane in lanes], names)
     for lane in lanes[1:]:
@@ -256,6 +265,8 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
                markerfacecolor=INK if s["fill"] else "white", label=name)
         for name, s in CERTAINTY_MARKERS.items()
     ] + [Patch(facecolor=MUTED, alpha=0.35, edgecolor=MUTED, label="month or interval (span)")]
+    if not bands.empty:
+        handles.append(Patch(facecolor=WARN, alpha=0.13, label="halt in force"))
     ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=5, handletextpad=0.3,
               columnspacing=1.2, borderaxespad=0.3)
     if title:

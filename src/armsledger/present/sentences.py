@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 
 from armsledger.analysis.contracts import largest
-from armsledger.analysis.exports import by_year
+from armsledger.analysis.exports import by_year, yearly_headlines
 from armsledger.model.dates import parse_edtf
 from armsledger.present.format import count_of, format_money, period_label, reported_text
 from armsledger.present.markdown import escape
 
 
 def ledger_variables(counts: dict) -> dict[str, str]:
+    """Counts of the ledger and the date of its latest source ("sources published up to …")."""
     display = {
         "records_total": str(counts["records"]),
         "claims_total": str(counts["claims"]),
@@ -20,7 +21,24 @@ def ledger_variables(counts: dict) -> dict[str, str]:
         "independent_lines": str(counts["independent_lines"]),
     }
     display.update({f"records_{tier}": str(n) for tier, n in counts["by_certainty"].items()})
+    display["sources_up_to"] = period_label(counts["latest_source"]) if counts["latest_source"] else "no dated source"
     return {k: escape(v) for k, v in display.items()}
+
+
+def halt_variables(halt_frame: pd.DataFrame, flows: pd.DataFrame) -> dict[str, str]:
+    """A sentence on the halts of this edition and what was reported while they were in force."""
+    if halt_frame.empty:
+        return {"halts_total": "0", "halt_summary": "No export halt is recorded in this edition."}
+    first = halt_frame.iloc[0]
+    inside = flows[flows["placement"] == "inside"]
+    flights = int((inside["table"] == "flights").sum())
+    transfers = int((inside["table"] == "transfers").sum())
+    reported = " and ".join(part for part in (count_of(flights, "flight") if flights else "",
+                                              count_of(transfers, "transfer") if transfers else "") if part)
+    since = period_label(first["date"])
+    text = (f"{count_of(len(halt_frame), 'export halt')} in this edition, the first dated {since}; sources "
+            + (f"report {reported} while it was in force." if reported else "report no flow while it was in force."))
+    return {"halts_total": str(len(halt_frame)), "halt_summary": text}
 
 
 def timeline_variables(summary: dict) -> dict[str, str]:
@@ -39,19 +57,30 @@ def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.
                                       "disclosed_sum": float(r.reported_sum)} for r in years.itertuples(index=False)}
     top_export = largest(exports)
     biggest = largest(contracts)
+    by_id = {row.aggregate_id: row for row in totals.itertuples(index=False)}
+
+    def total(aggregate_id: str) -> dict:
+        row = by_id[aggregate_id]
+        return {"aggregate_id": aggregate_id, "value": float(row.published), "period": row.period,
+                "reported": reported_text(row.amount, row.currency, row.amount_kind),
+                "restated_by": row.restated_by, "first_reported": row.first_reported}
+
     published = {}
-    for row in totals.itertuples(index=False):
-        window = parse_edtf(row.period)
-        if window.precision == "year":
-            published[str(window.earliest.year)] = {"aggregate_id": row.aggregate_id, "value": float(row.published),
-                                                    "reported": reported_text(row.amount, row.currency,
-                                                                              row.amount_kind)}
+    for row in yearly_headlines(totals).itertuples(index=False):
+        published[row.year] = {**total(row.aggregate_id), "others": [total(other) for other in row.others]}
+    whole_years = set(published)
+    partial = totals[[parse_edtf(p).precision != "year" and str(parse_edtf(p).earliest.year) not in whole_years
+                      for p in totals["period"]]] if not totals.empty else totals
+    latest_partial = None
+    if not partial.empty:
+        latest_partial = total(partial.sort_values(["latest", "aggregate_id"]).iloc[-1]["aggregate_id"])
     return {
         "currency": currency,
         "export_records": len(exports),
         "export_records_undisclosed": int(exports["value"].isna().sum()),
         "by_year": year_totals,
         "published_by_year": published,
+        "latest_partial_total": latest_partial,
         "largest_export": None if top_export is None else {
             "record_id": top_export["record_id"], "period": top_export["period"], "value": float(top_export["value"]),
             "reported": reported_text(top_export["amount"], top_export["currency"], top_export["amount_kind"])},
@@ -75,8 +104,12 @@ def values_variables(summary: dict, currency: str, years: tuple[str, ...] | None
     }
     for year in years:
         ledger_year = summary["by_year"].get(year)
-        out[f"exports_ledger_{year}"] = (format_money(ledger_year["disclosed_sum"], currency)
-                                         if ledger_year else "no recorded shipment")
+        if not ledger_year:
+            out[f"exports_ledger_{year}"] = "no recorded shipment"
+        elif ledger_year["undisclosed"] == ledger_year["records"]:
+            out[f"exports_ledger_{year}"] = "no disclosed value"  # never €0 for values nobody disclosed
+        else:
+            out[f"exports_ledger_{year}"] = format_money(ledger_year["disclosed_sum"], currency)
         published = summary["published_by_year"].get(year)
         out[f"exports_published_{year}"] = (format_money(published["value"], currency)
                                              if published else "not yet published")
@@ -92,7 +125,8 @@ def values_variables(summary: dict, currency: str, years: tuple[str, ...] | None
         rate = contract["fx_rate"]
         out["contract_largest_fx"] = ("no conversion" if rate == 1.0 else
                                       f"{rate:.4f} ({period_label(contract['fx_date'])} ECB mean)")
-        out["contract_largest_delivery"] = period_label(contract["delivery"]) if contract["delivery"] else "not stated"
+        out["contract_largest_delivery"] = (period_label(contract["delivery"]) if contract["delivery"]
+                                            else "not reported")
     else:
         for key in ("title", "reported", "value", "fx", "delivery"):
             out[f"contract_largest_{key}"] = "no contract reported yet"
@@ -102,10 +136,11 @@ def values_variables(summary: dict, currency: str, years: tuple[str, ...] | None
     else:
         converted = ("" if contract["fx_rate"] == 1.0 else
                      f", which is {out['contract_largest_value']} at an ECB rate of {out['contract_largest_fx']}")
+        delivery = (f"; deliveries are expected over {out['contract_largest_delivery']}" if contract["delivery"]
+                    else "; its delivery schedule is not reported")
         out["contract_summary"] = (
             f"The largest contract in this edition's period, *{out['contract_largest_title']}*, was reported at "
-            f"{out['contract_largest_reported']}{converted}; deliveries are expected over "
-            f"{out['contract_largest_delivery']}.")
+            f"{out['contract_largest_reported']}{converted}{delivery}.")
     return out
 
 
@@ -113,14 +148,32 @@ def _exports_sentence(summary: dict, out: dict[str, str], years: tuple[str, ...]
     """The summary's sentence on exports, worded for whatever this edition knows (an early as-of
     edition predates the published yearly totals)."""
     published = [y for y in years if summary["published_by_year"].get(y)]
+    currency = summary["currency"]
+
+    def beside(year: str) -> str:
+        """The year's other totals, named beside the one that leads."""
+        others = summary["published_by_year"][year]["others"]
+        if not others:
+            return ""
+        named = " and ".join(format_money(o["value"], currency) for o in others)
+        lead = summary["published_by_year"][year]
+        if any(o["restated_by"] == lead["aggregate_id"] for o in others):
+            return f" (a restatement; first published as {named})"
+        return f" (other sources: {named})"
+
     if len(published) >= 2:
         first, last = published[0], published[-1]
-        text = (f"The totals the sources published rise from {out[f'exports_published_{first}']} for {first} "
-                f"to {out[f'exports_published_{last}']} for {last}.")
+        text = (f"The totals the sources published rise from {out[f'exports_published_{first}']} for {first}"
+                f"{beside(first)} to {out[f'exports_published_{last}']} for {last}{beside(last)}.")
     elif published:
-        text = f"The sources published a total of {out[f'exports_published_{published[0]}']} for {published[0]}."
+        year = published[0]
+        text = f"The sources published a total of {out[f'exports_published_{year}']} for {year}{beside(year)}."
     else:
         text = "No published yearly total passes this edition's filters (its date and minimum certainty)."
+    partial = summary.get("latest_partial_total")
+    if partial and published and partial["period"][:4] > published[-1]:
+        text += (f" For {period_label(partial['period'])} alone they published "
+                 f"{format_money(partial['value'], currency)}.")
     recorded = [y for y in years if summary["by_year"].get(y)]
     if recorded:
         parts = " and ".join(f"{out[f'exports_ledger_{y}']} for {y}" for y in recorded)

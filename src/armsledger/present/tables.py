@@ -11,6 +11,7 @@ from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by
 from armsledger.model.ledger import Ledger
 from armsledger.present.format import (
     amount_cell,
+    format_as_written,
     format_money,
     money_cell,
     period_label,
@@ -199,6 +200,11 @@ def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     return table if (table["rate (date)"] != "–").any() else table.drop(columns="rate (date)")
 
 
+def _disclosed_sum(value: float, records: int, undisclosed: int, currency: str) -> str:
+    """A sum of disclosed values; where no value was disclosed there is no sum, not a zero."""
+    return "none disclosed" if records and records == undisclosed else money_cell(value, currency)
+
+
 def yearly_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     years = exports_analysis.by_year(exports)
     if years.empty:
@@ -207,7 +213,8 @@ def yearly_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
         "year": years["year"].astype(str),
         "records": years["records"].astype(str),
         "value undisclosed": years["undisclosed"].astype(str),
-        f"sum of disclosed values ({currency})": [money_cell(v, currency) for v in years["reported_sum"]],
+        f"sum of disclosed values ({currency})": [_disclosed_sum(r.reported_sum, r.records, r.undisclosed, currency)
+                                                  for r in years.itertuples(index=False)],
         "upper bound": [money_cell(v, currency) for v in years["high"]],
     })
 
@@ -220,7 +227,8 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
         "exporter": table["exporter"],
         "records": table["records"].astype(str),
         "value undisclosed": table["undisclosed"].astype(str),
-        f"sum of disclosed values ({currency})": [money_cell(v, currency) for v in table["reported_sum"]],
+        f"sum of disclosed values ({currency})": [_disclosed_sum(r.reported_sum, r.records, r.undisclosed, currency)
+                                                  for r in table.itertuples(index=False)],
         "first": [f"{d:%Y-%m}" for d in table["first"]],
         "last": [f"{d:%Y-%m}" for d in table["last"]],
     })
@@ -228,7 +236,8 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
 
 def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
     arms = contracts[contracts["domain"] == "arms"]
-    return pd.DataFrame({
+    titles = dict(zip(contracts["record_id"], contracts["title"], strict=True))
+    table = pd.DataFrame({
         "contract": arms["title"],
         "supplier": arms["supplier"],
         "signed": [period_label(s) if s else "" for s in arms["signed"]],
@@ -239,6 +248,10 @@ def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
         "certainty": arms["certainty"],
         "sources": [citations(s) for s in arms["source_ids"]],
     })
+    follows = [titles.get(f, f) if f else "" for f in arms["follows"]]
+    if any(follows):  # a contract that follows an earlier one is listed beside it, never added to it
+        table.insert(1, "follows", follows)
+    return table
 
 
 def schedule_table(schedule: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -272,6 +285,7 @@ def labelled_totals(totals: pd.DataFrame, currency: str) -> pd.DataFrame:
 
 def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
     """Reader's version: figures in the total's own currency; gaps restated in `currency`."""
+    by_id = {r.aggregate_id: r for r in recon.itertuples(index=False)}
     rows = []
     for r in recon.itertuples(index=False):
         unit = r.unit
@@ -288,6 +302,11 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
             note.append(f"no ledger row for {missing}")
         if r.partly_overlapping:
             note.append(f"{len(r.partly_overlapping)} row(s) only partly in the period, left out")
+        for linked, words in ((r.restated_by, "restated by a later total"), (r.restates, "restates an earlier total")):
+            other = by_id.get(linked)
+            if other is not None:
+                figure = amount_cell(other.published, other.unit, other.published_kind, as_written=True)
+                note.append(f"{words} of {figure}")
         rows.append({
             "period": period_label(r.period),
             "what": ("arms exports" if r.scope == "arms_exports"
@@ -302,11 +321,18 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def comparison_text(comparison: dict) -> str:
-    """Two totals that disagree, in words: "$17.5 million vs $17.1 million for Jan–Jun 2024: …"."""
+def comparison_text(comparison: dict, restated: bool = False) -> str:
+    """Two totals that disagree, in words: "$17.5 million vs $17.1 million for Jan–Jun 2024: …";
+    a restatement as "€42.3 million restated as €47.9 million for 2024 (+13.2%)"."""
     if comparison["unit"] == "flights":
-        return f"{comparison['first']} vs {comparison['second']} flights for {comparison['period']}"
+        link = "restated as" if restated else "vs"
+        return f"{comparison['first']} {link} {comparison['second']} flights for {comparison['period']}"
     (a, a_currency), (b, b_currency) = comparison["first"], comparison["second"]
+    if restated:
+        change = "+" if b >= a else "−"
+        return (f"{format_as_written(a, a_currency)} restated as {format_as_written(b, b_currency)} for "
+                f"{period_label(comparison['period'])} ({change}{comparison['percent_apart']:.1f}% of the larger); "
+                "the later figure leads, the earlier is kept")
     verdict = "compatible (one is a lower bound)" if comparison["compatible"] else "differ"
     why = "" if a_currency == b_currency else f"; {a_currency} vs {b_currency}, compared at the period's mean ECB rate"
     return (f"{format_money(a, a_currency)} vs {format_money(b, b_currency)}"
@@ -319,6 +345,24 @@ def _named(record_ids: list[str], described: dict[str, str]) -> str:
     return "; ".join(names) if len(names) == len(record_ids) else f"{len(record_ids)} × " + "; ".join(names)
 
 
+def values_text(values: dict) -> str:
+    """The range a record's sources give, and each reading: "$1.6 billion to $1.64 billion (…)"."""
+    def shown(number: float) -> str:
+        return format_as_written(number, values["currency"]) if values["field"].startswith("amount") else f"{number:g}"
+
+    readings = "; ".join(f"{text}{'' if printed else ' (our reading; printed form not recorded)'}"
+                         for text, _, printed in values["readings"])
+    return f"its sources give {shown(values['low'])} to {shown(values['high'])} ({readings}); the record keeps one"
+
+
+def _conflict_detail(row) -> str:
+    if isinstance(row.values, dict):
+        return values_text(row.values)
+    if isinstance(row.totals, dict):
+        return comparison_text(row.totals, restated=row.kind == "total restated")
+    return row.note
+
+
 def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     if conflicts.empty:
         return pd.DataFrame(columns=["kind", "records", "detail", "sources"])
@@ -326,8 +370,7 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
     return pd.DataFrame({
         "kind": conflicts["kind"],
         "records": [_named(ids, described) for ids in conflicts["record_ids"]],
-        "detail": [comparison_text(t) if t else note for t, note in zip(conflicts["totals"], conflicts["note"],
-                                                                        strict=True)],
+        "detail": [_conflict_detail(row) for row in conflicts.itertuples(index=False)],
         "sources": [citations(s) for s in conflicts["source_ids"]],
     })
 
@@ -365,3 +408,22 @@ def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
         "certainty": row.certainty,
         "sources": citations(row.source_ids),
     } for row in events.itertuples(index=False)])
+
+
+# ----------------------------------------------------------------------------- halts (02)
+
+
+def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
+    """Each halt, and the transfers and flights sources reported while it was in force."""
+    described = record_descriptions(ledger, set(flows["record_id"]))
+    rows = []
+    for halt in halt_frame.itertuples(index=False):
+        inside = flows[flows["halt_id"] == halt.record_id]
+        base = {"halt": f"{period_label(halt.date)}: {halt.summary}"}
+        if inside.empty:
+            rows.append({**base, "reported during the halt": "none in this edition", "certainty": "", "sources": ""})
+        for flow in inside.itertuples(index=False):
+            where = "" if flow.placement == "inside" else " (dated only to a period that overlaps the halt)"
+            rows.append({**base, "reported during the halt": described[flow.record_id] + where,
+                         "certainty": flow.certainty, "sources": citations(flow.source_ids)})
+    return pd.DataFrame(rows, columns=["halt", "reported during the halt", "certainty", "sources"])
