@@ -277,7 +277,7 @@ def compare_totals(first, second) -> dict | None:
     """How two totals for the same period and parties disagree, or None when they agree within
     their rounding. Money totals are compared in euros at each period's mean ECB rate."""
     if first.scope == "military_flights":
-        if first.count == second.count:
+        if pd.isna(first.count) or pd.isna(second.count) or first.count == second.count:
             return None
         return {"unit": "flights", "first": first.count, "second": second.count, "period": first.period}
     values = []

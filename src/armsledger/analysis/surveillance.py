@@ -15,10 +15,10 @@ def surveillance_timeline(items: pd.DataFrame) -> pd.DataFrame:
 
 def span(items: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """From the January of the first item to the December of the last."""
-    if items.empty:
+    days = pd.concat([items["earliest"], items["latest"]]).dropna() if not items.empty else pd.Series(dtype=object)
+    if days.empty:
         return pd.Timestamp("2015-01-01"), pd.Timestamp("2025-12-31")
-    return (pd.Timestamp(year=items["earliest"].min().year, month=1, day=1),
-            pd.Timestamp(year=items["latest"].max().year, month=12, day=31))
+    return (pd.Timestamp(year=days.min().year, month=1, day=1), pd.Timestamp(year=days.max().year, month=12, day=31))
 
 
 def _contracts(ledger: Ledger) -> pd.DataFrame:

@@ -85,11 +85,15 @@ def build_timeline(ledger: Ledger) -> pd.DataFrame:
 
 
 def summarise(items: pd.DataFrame) -> dict:
-    dated = items[~items["dated_by_report"]]
+    dated = items[~items["dated_by_report"].astype(bool)] if not items.empty else items
     return {
         "items": len(items),
         "undated_items": int(items["dated_by_report"].sum()),
         "by_lane": {lane: int((items["lane"] == lane).sum()) for lane in LANES},
-        "first_date": None if dated.empty else f"{dated['earliest'].min():%Y-%m-%d}",
-        "last_date": None if dated.empty else f"{dated['latest'].max():%Y-%m-%d}",
+        "first_date": _day(dated["earliest"].min()),
+        "last_date": _day(dated["latest"].max()),
     }
+
+
+def _day(value) -> str | None:
+    return None if pd.isna(value) else f"{value:%Y-%m-%d}"

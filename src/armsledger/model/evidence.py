@@ -72,6 +72,15 @@ def reading(claim_id: str, source_id: str, field: str, kind: str, figure: str, v
     return Reading(claim_id, source_id, field, value, number - tolerance, number + tolerance, number, False)
 
 
+def record_reading(record_id: str, field: str, amount: object, kind: str) -> Reading | None:
+    """The record's own value as a reading: exact, or ± the rounding an approximate value carries."""
+    number = value_reading(str(amount)) if amount is not None and str(amount).strip() not in ("", "nan") else None
+    if number is None:
+        return None
+    tolerance = half_unit(number) if kind in ("approx", "at_least", "at_most") else Decimal(0)
+    return Reading(record_id, "", field, "the record", number - tolerance, number + tolerance, number, False)
+
+
 def disagreeing(readings: list[Reading]) -> bool:
     """Whether any two readings of one field cannot be the same value."""
     return any(not a.overlaps(b) for i, a in enumerate(readings) for b in readings[i + 1:])
@@ -84,6 +93,8 @@ def conflicting_values(claims: pd.DataFrame, records: pd.DataFrame, kinds: dict[
     the schema kind; `records` carries record_id, table and currency."""
     currency = dict(zip(records["record_id"], records["currency"], strict=True))
     table_of = dict(zip(records["record_id"], records["table"], strict=True))
+    own = {(r, "amount"): (a, k) for r, a, k in zip(records["record_id"], records["amount"], records["amount_kind"],
+                                                    strict=True)}
     by_field: dict[tuple[str, str], list[Reading]] = {}
     supporting = claims[claims["stance"] == "supports"]
     for row in supporting.itertuples(index=False):
@@ -101,11 +112,12 @@ def conflicting_values(claims: pd.DataFrame, records: pd.DataFrame, kinds: dict[
                 by_field.setdefault((row.record_id, name), []).append(found)
     rows = []
     for (record_id, name), readings in by_field.items():
-        if len(readings) < 2 or not disagreeing(readings):
+        mine = record_reading(record_id, name, *own[(record_id, name)]) if (record_id, name) in own else None
+        if not disagreeing(readings + ([mine] if mine else [])):
             continue
-        ordered = sorted(readings, key=lambda r: (r.point, r.source_id))
+        ordered = sorted(readings + ([mine] if mine else []), key=lambda r: (r.point, r.source_id))
         rows.append({"record_id": record_id, "field": name, "low": float(ordered[0].point),
                      "high": float(ordered[-1].point), "currency": currency.get(record_id, ""),
                      "readings": [(r.text, r.source_id, r.printed) for r in ordered],
-                     "source_ids": sorted({r.source_id for r in ordered})})
+                     "source_ids": sorted({r.source_id for r in ordered if r.source_id})})
     return pd.DataFrame(rows, columns=["record_id", "field", "low", "high", "currency", "readings", "source_ids"])

@@ -81,6 +81,13 @@ def fx_rate(source: str, target: str, value_date: str) -> FXRate:
     if source == target:
         return FXRate(source, target, 1.0, value_date, 0)
     parsed = parse_edtf(value_date)
+    if not parsed.members and (parsed.earliest is None or parsed.latest is None) and "/" in value_date:
+        # An open interval ("2026/..", "../2025-01") is converted at its one known end, at that end's
+        # own precision: the rate of what is known, not of a range nobody reported.
+        start, _, end = value_date.partition("/")
+        known = end if parsed.earliest is None else start
+        if known and known != "..":
+            return fx_rate(source, target, known.rstrip("~?%") or known)
     converter = _converter()
     for currency in (source, target):
         if currency not in converter.currencies:

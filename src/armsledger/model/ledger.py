@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -37,20 +38,34 @@ def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.Da
         if only is not None and table.name not in only and table.role == "record":
             frame = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
         else:
-            csv_file = read_csv(Path(data_dir) / table.path)
-            header = csv_file.header or []
-            frame = pd.DataFrame({name: pd.Series(_column(csv_file.rows, header.index(name) if name in header else -1),
-                                                  dtype=object)
-                                  for name in columns})
-        for spec in table.fields:
-            if spec.type == "number":
-                frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype(float)
-            elif spec.type == "integer":
-                frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype("Int64")
-            else:
-                frame[spec.name] = frame[spec.name].astype(str)
+            frame = _typed_table(str(Path(data_dir) / table.path), _file_key(Path(data_dir) / table.path),
+                                 table).copy()
         tables[table.name] = frame
     return tables
+
+
+def _file_key(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@lru_cache(maxsize=64)
+def _typed_table(path: str, key: tuple[int, int], table: schema_module.Table) -> pd.DataFrame:
+    """One table read and typed, once per version of its file (notebooks and tests load a ledger
+    many times; callers get copies)."""
+    csv_file = read_csv(Path(path))
+    header = csv_file.header or []
+    frame = pd.DataFrame({name: pd.Series(_column(csv_file.rows, header.index(name) if name in header else -1),
+                                          dtype=object)
+                          for name in table.field_names})
+    for spec in table.fields:
+        if spec.type == "number":
+            frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype(float)
+        elif spec.type == "integer":
+            frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype("Int64")
+        else:
+            frame[spec.name] = frame[spec.name].astype(str)
+    return frame
 
 
 def _column(rows: list[list[str]], position: int) -> list[str]:
@@ -261,7 +276,7 @@ def _first_reports(claims: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
 def _later_only_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFrame], all_claims: pd.DataFrame,
                        visible_claims: pd.DataFrame) -> set[tuple[str, str]]:
     """(record id, field) pairs that only claims published after the as-of date support, our own
-    wording (prose fields) and ids aside."""
+    wording (prose fields), ids and required fields aside."""
 
     def cited(claims: pd.DataFrame) -> set[tuple[str, str]]:
         supporting = claims[claims["stance"] == "supports"]
@@ -272,7 +287,9 @@ def _later_only_fields(schema: schema_module.Schema, tables: dict[str, pd.DataFr
     later_only = cited(all_claims) - cited(visible_claims)
     kept = set()
     for spec in schema.records:
-        columns = set(tables[spec.name].columns) - set(spec.of_kind("prose")) - {spec.primary_key}
+        # A required field stays: a total without its period or an event without its summary is no record.
+        required = {f.name for f in spec.fields if f.required}
+        columns = set(tables[spec.name].columns) - set(spec.of_kind("prose")) - {spec.primary_key} - required
         ids = set(tables[spec.name][spec.primary_key])
         kept |= {(r, c) for r, c in later_only if c in columns and r in ids}
     return kept

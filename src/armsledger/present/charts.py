@@ -369,7 +369,7 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
         ax.barh([y - 0.19 for y in ys], published, height=0.36, color=WARN, alpha=0.85,
                 label="published total")
         ax.barh([y + 0.19 for y in ys], summed, height=0.36, color=ACCENT, label="sum of ledger rows")
-        top = max(float(published.max(skipna=True) or 0), float(summed.max() or 0), 1.0)
+        top = max([1.0, *(float(v) for v in (*published, *summed) if pd.notna(v) and math.isfinite(v))])
         for y, row in zip(ys, rows.itertuples(index=False), strict=True):
             gap = row.gap_display / scale
             fmt = f"{sign}{abs(gap):.2f}m" if is_money else f"{abs(gap):.0f}"
@@ -382,8 +382,8 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str) -> plt.Figure:
             else:
                 note = f"{fmt} {'unattributed' if gap > 0 else 'more in rows than published'}"
             bound = "≥ " if row.published_kind == "at_least" else ""
-            x = max(row.published_display / scale if not pd.isna(row.published_display) else 0,
-                    row.rows_sum_display / scale)
+            x = max([0.0, *(v / scale for v in (row.published_display, row.rows_sum_display)
+                            if pd.notna(v) and math.isfinite(v))])
             ax.annotate(f"{bound}{note}", (x, y), xytext=(4, 0), textcoords="offset points", va="center",
                         fontsize=6.5, color=INK)
         ax.set_yticks(list(ys), [_total_label(r) for r in rows.itertuples(index=False)])

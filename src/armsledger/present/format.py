@@ -113,7 +113,10 @@ def _single_label(rng: DateRange) -> str:
 
 def period_label(text: str) -> str:
     """Readable English label for an EDTF string: 2024-01/2024-07 → Jan–Jul 2024;
-    {2024-02,2024-03,2024-05} → Feb + Mar + May 2024; a trailing ~ or ? is kept as 'about'/'?'."""
+    {2024-02,2024-03,2024-05} → Feb + Mar + May 2024; a trailing ~ or ? is kept as 'about'/'?';
+    a blank date is "undated"."""
+    if not isinstance(text, str) or not text.strip():
+        return "undated"
     rng = parse_edtf(text)
     if rng.members:
         years = {m.earliest.year for m in rng.members if m.earliest}

@@ -229,8 +229,8 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
         "value undisclosed": table["undisclosed"].astype(str),
         f"sum of disclosed values ({currency})": [_disclosed_sum(r.reported_sum, r.records, r.undisclosed, currency)
                                                   for r in table.itertuples(index=False)],
-        "first": [f"{d:%Y-%m}" for d in table["first"]],
-        "last": [f"{d:%Y-%m}" for d in table["last"]],
+        "first": [f"{d:%Y-%m}" if not pd.isna(d) else "undated" for d in table["first"]],
+        "last": [f"{d:%Y-%m}" if not pd.isna(d) else "undated" for d in table["last"]],
     })
 
 

@@ -4,11 +4,10 @@ record's amounts, dates, counts and names agree with the figures its claims quot
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 
 from armsledger.model import figures
 from armsledger.model.dates import EDTFError, parse_edtf
-from armsledger.model.evidence import READABLE_KINDS, Reading, disagreeing, reading, value_reading
+from armsledger.model.evidence import READABLE_KINDS, Reading, disagreeing, reading, record_reading, value_reading
 from armsledger.validate.rules import is_currency
 from armsledger.validate.structure import Context, Table
 
@@ -174,12 +173,10 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
             number = value_reading(claim.get("value", ""))
             if number is None or kind == "date":
                 continue  # reported by claim-value
+            # A reading of ours (no printed figure) can show that sources disagree; it never makes a
+            # record value wrong, since a claim without a figure may be where the record's value came from.
             found.append(reading(claim["claim_id"], claim["source_id"], name, kind, "", claim["value"], language,
                                  currency))
-            low, high = found[-1].low, found[-1].high
-            agrees = bool(value) and low <= (figures.as_decimal(value) or Decimal(-1)) <= high
-            agreed = agreed or agrees
-            readings.append(f'claim {claim["claim_id"]}: value {claim["value"].strip()} (printed form not recorded)')
             continue
         try:
             parsed = figures.parse_figure(kind, figure, language)
@@ -202,9 +199,12 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
             agrees = figures.count_agrees(parsed, value)
         agreed = agreed or agrees
         readings.append(f'claim {claim["claim_id"]}: "{figure}" = {parsed.describe()}')
-    if len(found) > 1 and disagreeing(found):
-        ordered = sorted(found, key=lambda r: (r.point, r.source_id))
-        given = "; ".join(f'{r.text}{"" if r.printed else " (value; printed form not recorded)"} ({r.source_id})'
+    mine = record_reading(row[table.primary_key], name, value, row.get("amount_kind", "").strip()) \
+        if name == "amount" else None
+    if found and disagreeing(found + ([mine] if mine else [])):
+        ordered = sorted(found + ([mine] if mine else []), key=lambda r: (r.point, r.source_id))
+        given = "; ".join(r.text if r.text == "the record" else
+                          f'{r.text}{"" if r.printed else " (value; printed form not recorded)"} ({r.source_id})'
                           for r in ordered)
         ctx.warn(table, i, name, "conflicting-values",
                  f"its sources give values that differ beyond their rounding: {given}; the record keeps one, "
