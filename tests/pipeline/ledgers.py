@@ -72,7 +72,8 @@ def ledgers(draw) -> dict:
             "contract_id": f"contract-{i}", "kind": draw(st.sampled_from(["purchase", "licence", "donation"])),
             "supplier_id": "elbit", "recipient_id": "serbia", "end_user_id": draw(st.sampled_from(["", "agency"])),
             "title": f"Contract {i}", "domain": draw(st.sampled_from(["arms", "surveillance", "dual_use"])),
-            "status": "signed", "signed": draw(st.sampled_from(["", "2025-01", "2024-11"])) if not follows else "2025-08",
+            "status": "signed",
+            "signed": draw(st.sampled_from(["", "2025-01", "2024-11"])) if not follows else "2025-08",
             "announced": "", "delivery": draw(st.sampled_from(["", "2025-01/2028-06~", "2026/.."])),
             "follows_id": follows, **_money(draw)})
     for i in range(draw(st.integers(0, 2))):
@@ -102,7 +103,8 @@ def ledgers(draw) -> dict:
         records["events"].append({
             "event_id": f"event-{i}", "date": date, "kind": kind,
             "domain": draw(st.sampled_from(["arms", "surveillance", "diplomacy"])),
-            "entity_ids": draw(st.sampled_from(["serbia", "serbia|israel", "agency"])), "summary": f"Event {i} happened."})
+            "entity_ids": draw(st.sampled_from(["serbia", "serbia|israel", "agency"])),
+            "summary": f"Event {i} happened."})
     for i in range(draw(st.integers(0, 5))):
         scope = draw(st.sampled_from(["arms_exports", "military_flights"]))
         period = draw(st.sampled_from(PERIODS))
@@ -121,7 +123,7 @@ def ledgers(draw) -> dict:
                         "count_kind": draw(st.sampled_from(["exact", "at_least"]))})
         records["aggregates"].append(row)
     claims = []
-    for table, rows in records.items():
+    for rows in records.values():
         for row in rows:
             record_id = next(iter(row.values()))
             fields = [f for f in ("amount", "count", "date", "period", "signed") if row.get(f)]

@@ -277,6 +277,18 @@ for _language, _table in {
     LANGUAGE_NUMBER_WORDS[_language] = {w: v for v, forms in _table.items() for w in forms.split()}
 
 
+# Ordinals name a count too ("the same plane's eighth trip": eight trips so far).
+ORDINAL_WORDS: dict[str, int] = {}
+for _value, _forms in {
+    1: "first prvi prva prvo", 2: "second drugi druga", 3: "third treci treca", 4: "fourth cetvrti",
+    5: "fifth peti", 6: "sixth sesti", 7: "seventh sedmi", 8: "eighth osmi osma", 9: "ninth deveti",
+    10: "tenth deseti", 11: "eleventh", 12: "twelfth", 13: "thirteenth", 14: "fourteenth", 15: "fifteenth",
+    16: "sixteenth", 17: "seventeenth", 18: "eighteenth", 19: "nineteenth", 20: "twentieth",
+}.items():
+    for _word in _forms.split():
+        ORDINAL_WORDS[_word] = _value
+
+
 def number_words(language: str | None) -> dict[str, int]:
     """Number words as a source in `language` writes them (folded); the shared list when unknown."""
     return {**NUMBER_WORDS, **LANGUAGE_NUMBER_WORDS.get(language or "", {})}
@@ -726,7 +738,7 @@ def parse_count(text: str, language: str | None = None) -> Count:
         raise FigureError("no number")
     token = tokens[index]
     following = tokens[index + 1:]
-    scales, words_as_numbers = magnitudes(language), number_words(language)
+    scales, words_as_numbers = magnitudes(language), {**number_words(language), **ORDINAL_WORDS}
     if token[0].isdigit():
         has_magnitude = bool(following) and following[0] in scales
         value = read_decimal(token, magnitude_follows=has_magnitude)

@@ -30,7 +30,11 @@ def format_money(value: float, currency: str, digits: int = 1, compact: bool = F
         return "undisclosed"
     sign = symbol(currency)
     if compact:
+        if abs(value) >= 1_000_000_000:
+            return f"{sign}{value / 1_000_000_000:,.{digits + 1}f}bn"
         return f"{sign}{value / 1_000_000:,.{2 if abs(value) < 1_000_000 else digits}f}m"
+    if abs(value) >= 1_000_000_000:
+        return f"{sign}{value / 1_000_000_000:,.{digits + 1}f} billion"
     if abs(value) >= 1_000_000:
         return f"{sign}{value / 1_000_000:,.{digits}f} million"
     return f"{sign}{value:,.0f}"
@@ -41,6 +45,9 @@ def format_as_written(value: float, currency: str) -> str:
     €42.3 million does not print as €42.30 million nor $335 million as $335.0 million."""
     if is_missing(value) or (isinstance(value, float) and not math.isfinite(value)) or abs(value) < 1_000_000:
         return format_money(value, currency)
+    if abs(value) >= 1_000_000_000:
+        billions = f"{abs(value) / 1_000_000_000:.3f}".rstrip("0")
+        return format_money(value, currency, digits=len(billions.split(".")[1]) - 1)  # billions print digits + 1
     millions = f"{abs(value) / 1_000_000:.3f}".rstrip("0")
     return format_money(value, currency, digits=len(millions.split(".")[1]))
 

@@ -203,7 +203,7 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
         if name == "amount" else None
     if found and disagreeing(found + ([mine] if mine else [])):
         ordered = sorted(found + ([mine] if mine else []), key=lambda r: (r.point, r.source_id))
-        given = "; ".join(r.text if r.text == "the record" else
+        given = "; ".join(r.text if not r.source_id else
                           f'{r.text}{"" if r.printed else " (value; printed form not recorded)"} ({r.source_id})'
                           for r in ordered)
         ctx.warn(table, i, name, "conflicting-values",
