@@ -78,7 +78,8 @@ def record_reading(record_id: str, field: str, amount: object, kind: str) -> Rea
     if number is None:
         return None
     tolerance = half_unit(number) if kind in ("approx", "at_least", "at_most") else Decimal(0)
-    return Reading(record_id, "", field, f"the record's {amount}", number - tolerance, number + tolerance, number, False)
+    return Reading(record_id, "", field, f"the record's {amount}", number - tolerance, number + tolerance, number,
+                   printed=False)
 
 
 def disagreeing(readings: list[Reading]) -> bool:
