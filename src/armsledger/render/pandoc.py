@@ -22,7 +22,7 @@ import yaml
 
 from armsledger.render import Rendered, RenderError
 from armsledger.render.fonts import CODE_FONT, FONT_FALLBACK, check_coverage
-from armsledger.render.project import OUTPUT_DIR, SHORTCODE
+from armsledger.render.project import EDITION_METADATA, OUTPUT_DIR, SHORTCODE
 
 # Page settings go through Pandoc's Typst template (its conf() sets the page itself).
 TYPST_PAGE = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
@@ -149,6 +149,16 @@ def _pandoc(args: list[str], source: Path, cwd: Path) -> str:
     return result.stdout
 
 
+def _date_metadata(project: Path) -> list[str]:
+    """The build date from _edition.yml (see render.project.write_edition_metadata), printed as
+    Quarto prints it with the report's date-format: "Built 2025-03-01"."""
+    path = project / EDITION_METADATA
+    if not path.exists():
+        return []
+    date = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("date")
+    return ["--metadata", f"date=Built {date}"] if date else []
+
+
 def _timestamp() -> int:
     return int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
 
@@ -168,10 +178,14 @@ class PandocRenderer:
                                   encoding="utf-8")
         bibliography = str((project / "references.json").resolve())
         common = ["--from", "markdown", "--citeproc", "--bibliography", bibliography, "--standalone",
-                  "--metadata", "link-citations=true", "--metadata", "lang=en"]
+                  "--metadata", "link-citations=true", "--metadata", "lang=en", *_date_metadata(project)]
 
         html = out / "index.html"
         css = (project / "assets" / "report.css").resolve()
+        # The bundled fonts as WOFF subsets (@font-face), inlined like Quarto's page: the same type on
+        # every reader's machine. Optional, so that a bare project folder still renders.
+        fonts_css = (project / "assets" / "fonts.css").resolve()
+        stylesheets = [*(["--css", str(fonts_css)] if fonts_css.exists() else []), "--css", str(css)]
         fonts = ", ".join(f'"{f.family}"' for f in FONT_FALLBACK)
         typ = out / "index.typ"
         header = out / "typst-header.typ"
@@ -180,7 +194,7 @@ class PandocRenderer:
         page.write_text(yaml.safe_dump(TYPST_PAGE), encoding="utf-8")
         runs = [
             ([*common, "--to", "html5", "--embed-resources", "--toc", "--toc-depth=2", "--section-divs",
-              "--css", str(css), "--output", str(html)], markdown),
+              "--metadata", "toc-title=Contents", *stylesheets, "--output", str(html)], markdown),
             ([*common, "--to", "typst", "--toc", "--metadata-file", str(page),
               "--include-in-header", str(header), "--output", str(typ)], markdown_typst),
             ([*common, "--to", "plain", "--wrap=none"], markdown),

@@ -11,6 +11,8 @@ from armsledger import paths
 OUTPUT_DIR = "_output"
 FONTS = Path(__file__).parent / "fonts"
 REPORT_FILES = ("_quarto.yml", "index.qmd")
+# Metadata Quarto needs as literal values, written beside _variables.yml (see write_edition_metadata).
+EDITION_METADATA = "_edition.yml"
 
 SHORTCODE = re.compile(r"\{\{<\s*(\S+)\s*(.*?)\s*>\}\}")
 EMBED_TARGET = re.compile(r"^notebooks/\d\d-[a-z0-9-]+\.ipynb#(fig|tbl)-[a-z0-9-]+$")
@@ -55,9 +57,32 @@ def check_sources(report_dir: Path = paths.REPORT) -> list[str]:
     return problems
 
 
+def write_edition_metadata(project: Path) -> Path:
+    """Write `project`/_edition.yml (`date`: the build date) from `project`/_variables.yml.
+
+    Quarto formats `date` in its TypeScript stage, before any shortcode is expanded, so a
+    `{{< var build_date >}}` there prints "Invalid Date"; _quarto.yml reads this file through
+    `metadata-files` instead. The built-in renderer reads it too, so both print the same date.
+    """
+    import yaml
+
+    variables = yaml.safe_load((project / "_variables.yml").read_text(encoding="utf-8")) or {}
+    if "build_date" not in variables:
+        from armsledger.render import RenderError
+
+        raise RenderError(f"{project / '_variables.yml'} has no build_date")
+    target = project / EDITION_METADATA
+    text = ("# Written by armsledger from _variables.yml: Quarto needs `date` as a literal date.\n"
+            + yaml.safe_dump({"date": str(variables["build_date"])}, allow_unicode=True))
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
 def prepare(project: Path, report_dir: Path = paths.REPORT) -> Path:
     """Copy the report sources and fonts into `project` (which already holds the executed
-    notebooks, _variables.yml and references.json) so either renderer can run there."""
+    notebooks, _variables.yml and references.json) and write _edition.yml, so either renderer,
+    or `quarto render` by hand, can run there."""
     problems = check_sources(report_dir)
     if problems:
         from armsledger.render import RenderError
@@ -70,4 +95,5 @@ def prepare(project: Path, report_dir: Path = paths.REPORT) -> Path:
         shutil.copytree(report_dir / "assets", project / "assets", dirs_exist_ok=True)
     shutil.copytree(FONTS, project / "assets" / "fonts", dirs_exist_ok=True,
                     ignore=shutil.ignore_patterns("*.txt"))
+    write_edition_metadata(project)
     return project
