@@ -2,7 +2,7 @@
 
 Quarto runs this file with its own Python (QUARTO_PYTHON, else python3 on PATH), which may not have the
 armsledger package; then the checkout's .venv (made by `make`) runs it instead. The work is done by
-armsledger.render.source (see there).
+armsledger.pipeline.analyst (see there).
 """
 
 import os
@@ -12,7 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 try:
-    from armsledger.render.source import main
+    from armsledger.pipeline.analyst import main
 except ImportError:
     venv = HERE.parent / ".venv"
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")

@@ -132,7 +132,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
     from armsledger.render.project import prepare
 
     report_inputs = [cfg.report_dir / "_quarto.yml", cfg.report_dir / "index.qmd",
-                     *sorted((cfg.report_dir / "assets").glob("*"))]
+                     *sorted(p for p in (cfg.report_dir / "assets").rglob("*") if p.is_file())]
     names = notebook_names(cfg.notebooks_dir)
     schema = load_schema(cfg.data_dir)
     data = data_inputs(cfg.data_dir)
@@ -164,6 +164,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                 b, edition_variables(cfg, e, renderer_name)))],
             "file_dep": [str(p) for p in [*fragments, edition_file, *data, *_code("pipeline")]],
             "targets": [str(var_file), str(summary_file)],
+            "uptodate": [_config_changed({"renderer": renderer_name})],  # the report names its renderer
         })
         edition_data = build / "data"
         edition_files = [edition_data / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]

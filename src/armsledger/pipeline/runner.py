@@ -12,7 +12,7 @@ from armsledger.pipeline.dag import log_failure, tasks
 from armsledger.pipeline.publish import recover
 
 
-class _Loader:
+class Loader:
     """Feeds our task dicts to doit (its TaskLoader2 API) with the build's own settings."""
 
     def __new__(cls, cfg: BuildConfig, renderer_name: str):
@@ -118,7 +118,7 @@ def stale(cfg: BuildConfig, renderer_name: str = "pandoc") -> list[str]:
 
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        DoitMain(_Loader(cfg, renderer_name)).run(["list", "--all", "--status"])
+        DoitMain(Loader(cfg, renderer_name)).run(["list", "--all", "--status"])
     return [line.split()[1] for line in buffer.getvalue().splitlines() if line.startswith("R ")]
 
 
@@ -157,7 +157,7 @@ def _run(cfg: BuildConfig, started: float) -> int:
     cfg.build_dir.mkdir(parents=True, exist_ok=True)
     for edition in cfg.editions:
         recover(cfg.public_dir, edition) if cfg.public_dir.exists() else None
-    status = DoitMain(_Loader(cfg, renderer_name)).run(["run"])
+    status = DoitMain(Loader(cfg, renderer_name)).run(["run"])
     elapsed = time.perf_counter() - started
     if status != 0:
         print(f"build failed after {elapsed:.1f} s; earlier publications in {cfg.public_dir} are untouched; "

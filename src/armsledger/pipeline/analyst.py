@@ -1,7 +1,7 @@
 """`cd report && quarto render` (or `quarto preview`): report/ made renderable in place for an analyst.
 
 report/_quarto.yml keeps the profile `analyst` always active; only report/ has _quarto-analyst.yml,
-whose pre-render step (report/_prepare.py) calls `prepare_source` here. It brings the edition that
+whose pre-render step (report/_prepare.py) calls `main` here. It brings the edition that
 the other active profiles name (`quarto render --profile usd-confirmed`; `default` otherwise) up to
 date with the build's own steps (validate, execute the notebooks, write _variables.yml and
 references.json, incremental as in `armsledger build`), then copies what Quarto reads into report/:
@@ -12,7 +12,7 @@ all of them ignored by git (report/.gitignore). Quarto re-reads the project afte
 so the variables and the date it finds are the ones just written. Nothing is rendered or published
 here: Quarto renders into report/_output/; `armsledger build` stays the way to publish.
 
-The build steps run through the build's own doit loader (armsledger.build), asking doit for the
+The build steps run through the build's own doit loader (pipeline.runner), asking doit for the
 variables and references steps of one edition: doit runs the notebook steps they depend on first.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from armsledger import paths
 from armsledger.render.project import write_edition_metadata
 
-DEFAULT_EDITION = "default"
+DEFAULT_EDITION = "latest"
 COPIED = ("_variables.yml", "references.json")
 
 
@@ -43,8 +43,9 @@ def edition_from_profiles(profiles: str | None, editions_dir: Path = paths.EDITI
 def _run_steps(edition: str, build_dir: Path, renderer_name: str) -> int:
     from doit.doit_cmd import DoitMain
 
-    from armsledger import kernels
-    from armsledger.build import BuildConfig, _Loader, validate_step
+    from armsledger.pipeline import kernels
+    from armsledger.pipeline.config import BuildConfig
+    from armsledger.pipeline.runner import Loader, validate_step
 
     cfg = BuildConfig(editions=[edition], renderer=renderer_name, build_dir=build_dir)
     problems = validate_step(cfg)
@@ -56,7 +57,7 @@ def _run_steps(edition: str, build_dir: Path, renderer_name: str) -> int:
     kernels.start()
     try:
         # stdout carries doit's progress lines; Quarto shows them as the pre-render's output.
-        return DoitMain(_Loader(cfg, renderer_name)).run(
+        return DoitMain(Loader(cfg, renderer_name)).run(
             ["run", f"variables:{edition}", f"references:{edition}"])
     finally:
         kernels.stop()
