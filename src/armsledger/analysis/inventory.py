@@ -103,12 +103,12 @@ def headline_counts(ledger: Ledger) -> dict:
 
 
 def latest_source(sources: pd.DataFrame) -> str:
-    """The publication date (EDTF, as written) of the latest of `sources`, by the last day it may have
-    appeared; '' when none is dated."""
+    """The publication date (EDTF, as written) of the latest of `sources`, by the first day it can have
+    appeared: a page dated only "2025" may be from January, and one known only to predate a day
+    ("../2025-12-31", date not shown) says nothing. '' when no source is dated."""
     if sources.empty:
         return ""
-    bounds = date_columns(sources["published"])["latest"]
-    if bounds.isna().all():
+    earliest = date_columns(sources["published"])["earliest"]
+    if earliest.isna().all():
         return ""
-    written = str(sources["published"].loc[bounds.idxmax()])
-    return written.rsplit("/", 1)[-1]  # "../2025-02-28" (on or before that day): its last possible day
+    return str(sources["published"].loc[earliest.idxmax()])
