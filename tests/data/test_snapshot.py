@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from armsledger import paths
 from armsledger.present import headline
 from tests.common import SNAPSHOT
@@ -17,7 +19,7 @@ def test_the_headline_numbers_match_the_committed_snapshot():
     current = json.loads(headline.dumps(headline.snapshot(paths.DATA)))
     changed = headline.differences(committed, current)
     if changed:
-        raise AssertionError(
-            f"{len(changed)} headline number(s) differ from {SNAPSHOT.relative_to(paths.ROOT)}:\n  "
-            + "\n  ".join(changed)
-            + "\nIf the data change is intended, run `make snapshot` to accept it (and commit the snapshot).")
+        pytest.fail(f"{len(changed)} headline number(s) differ from {SNAPSHOT.relative_to(paths.ROOT)}:\n  "
+                    + "\n  ".join(changed)
+                    + "\nIf the data change is intended, run `make snapshot` to accept it (and commit the snapshot).",
+                    pytrace=False)

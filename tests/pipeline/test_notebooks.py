@@ -230,6 +230,7 @@ def test_the_default_edition_equals_the_notebooks_defaults(runs, fixture_site):
     inputs, so this is also the reproducibility check)."""
     for run in group(runs, "defaults-fixture"):
         assert run.returncode == 0, f"{run.notebook}: {run.message}"
+        _check_executed(run.executed, run.out_dir, run.notebook)
     first, second = fixture_site.build_dir / "default", group(runs, "defaults-fixture")[0].out_dir
     for kind, pattern in (("fragments", "*.json"), ("tables", "*.md"), ("figures", "*.png")):
         a = {p.name: p.read_bytes() for p in sorted((first / kind).glob(pattern))}
