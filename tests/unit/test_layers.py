@@ -6,6 +6,7 @@ matplotlib (checked in a fresh interpreter)."""
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 import sys
 from pathlib import Path
@@ -42,8 +43,9 @@ def _imports(path: Path) -> set[str]:
     return {name for name in found if name == "armsledger" or name.startswith("armsledger.")}
 
 
-def _modules() -> dict[str, set[str]]:
-    return {_module_name(path): _imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+@functools.lru_cache(maxsize=1)
+def _modules() -> dict[str, frozenset[str]]:
+    return {_module_name(path): frozenset(_imports(path)) for path in sorted(PACKAGE.rglob("*.py"))}
 
 
 def _layer(name: str) -> str:
