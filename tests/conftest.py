@@ -1,15 +1,16 @@
-"""Shared pytest fixtures: build a ledger folder from tests/fixtures/mini plus an overlay."""
+"""Fixtures every lane shares. The lanes: tests/unit (fixture ledgers only, never data/),
+tests/data (invariants of the real ledger and the committed snapshot of its headline numbers) and
+tests/pipeline (papermill, the build, the renderers and the browser, on one shared build)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from armsledger import paths
-
-FIXTURES = paths.FIXTURES
+from tests.common import FIXTURES, MINI
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def make_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         data = tmp_path / "data"
         if data.exists():
             shutil.rmtree(data)
-        shutil.copytree(FIXTURES / "mini", data)
+        shutil.copytree(MINI, data)
         if overlay:
             for path in (FIXTURES / overlay).iterdir():
                 if path.name == "_remove.txt":
@@ -38,31 +39,10 @@ def make_ledger(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return build
 
 
-@pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory):
-    """Two editions built once per session from a copy of the real data, with the built-in renderer.
-
-    Returns the BuildConfig; its build_dir and public_dir hold the results.
-    """
-    from armsledger import paths
-    from armsledger.build import BuildConfig, run
-
-    root = tmp_path_factory.mktemp("site")
-    shutil.copytree(paths.DATA, root / "data")
-    shutil.copytree(paths.EDITIONS, root / "editions")
-    config = BuildConfig(editions=["default", "usd-confirmed"], renderer="pandoc", jobs=2,
-                         data_dir=root / "data", public_dir=root / "public", build_dir=root / "build",
-                         editions_dir=root / "editions")
-    assert run(config) == 0
-    return config
-
-
 @pytest.fixture(scope="session", autouse=True)
 def _private_validation_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Validation stamps (armsledger.datastate.ensure_valid) go to a per-session folder, never ~/.cache;
-    notebook subprocesses inherit it through the environment."""
-    import os
-
+    """Validation stamps (armsledger.validate.cache.ensure_valid) go to a per-session folder, never
+    ~/.cache; notebook subprocesses inherit it through the environment."""
     previous = os.environ.get("ARMSLEDGER_CACHE")
     os.environ["ARMSLEDGER_CACHE"] = str(tmp_path_factory.mktemp("armsledger-cache"))
     yield

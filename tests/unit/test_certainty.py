@@ -1,11 +1,13 @@
-"""Tests for Admiralty grades, source independence and the derived certainty tier of each record."""
+"""armsledger.model.certainty: Admiralty grades, source independence and the derived certainty tier of each record."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from armsledger.certainty import (
+from armsledger.model.certainty import (
+    DISPUTED,
+    TIERS,
     admiralty_grade,
     grade_at_most_b2,
     passes,
@@ -47,6 +49,11 @@ def tier(*claims: tuple[str, int, str], override: str = "", note: str = "") -> p
     result = record_certainty(frame, sources_frame(), records)
     assert list(result["record_id"]) == ["r"]
     return result.iloc[0]
+
+
+def test_tiers_are_listed_strongest_first():
+    assert TIERS == ("confirmed", "probable", "possible")
+    assert DISPUTED == "disputed" and DISPUTED not in TIERS
 
 
 def test_admiralty_grade():

@@ -1,4 +1,5 @@
-"""Tests for EDTF parsing: strict bounds, precision, flags, open ends, rejections and labels."""
+"""EDTF parsing (armsledger.model.dates): strict bounds, precision, flags, open ends, rejections; and the
+English labels armsledger.present.format.period_label gives them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from armsledger.dates import EDTFError, date_columns, is_valid_edtf, parse_edtf, period_label
+from armsledger.model.dates import EDTFError, date_columns, is_valid_edtf, parse_edtf
+from armsledger.present.format import period_label
 
 D = dt.date
 
@@ -184,7 +186,7 @@ def _plain_dates() -> list[str]:
 
 
 def test_the_fast_path_for_plain_dates_agrees_with_the_edtf_parser():
-    from armsledger.dates import _parse_full, _parse_simple
+    from armsledger.model.dates import _parse_full, _parse_simple
 
     checked = 0
     for text in _plain_dates():

@@ -1,4 +1,5 @@
-"""Project hygiene: pinned dependencies in sync, generated files fresh, notebooks thin and stripped."""
+"""Project hygiene: pinned dependencies in sync, notebooks thin and stripped, the report and README in step with
+the code. (The data dictionary's freshness is checked against the real data in tests/data.)"""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from armsledger import datadict, paths
-from armsledger.params import Params
-from armsledger.vocabulary import NOTEBOOK_NAMES, NOTEBOOK_TABLES
+from armsledger import paths
+from armsledger.model import schema as schema_module
+from armsledger.model.params import Params
+from armsledger.pipeline.notebooks import notebook_names, reads
+from tests.common import SMALL
+
+NOTEBOOK_NAMES = notebook_names(paths.NOTEBOOKS)
 
 PYPROJECT = tomllib.loads((paths.ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -58,11 +63,6 @@ def test_environment_yml_mirrors_pyproject():
     assert "-e .[dev]" in pip and "-r requirements.lock" in pip
 
 
-def test_data_dictionary_is_generated_from_the_schema():
-    assert (paths.DATA / "README.md").read_text(encoding="utf-8") == datadict.render(paths.DATA), (
-        "data/README.md is stale: run `armsledger datadict`")
-
-
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
 def test_notebooks_are_thin_stripped_and_parameterised(name):
     book = json.loads((paths.NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))
@@ -73,18 +73,22 @@ def test_notebooks_are_thin_stripped_and_parameterised(name):
     code = [c for c in cells if c["cell_type"] == "code"]
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "outputs are stripped"
     parameters = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(parameters) == 1
+    assert len(parameters) == 1 and code.index(parameters[0]) == 0
+    # The names, types and defaults live in Params; a parameters cell may only repeat them, as literals.
     tree = ast.parse("".join(parameters[0]["source"]))
-    assigned = {}
+    defaults = Params().as_dict()
     for node in tree.body:
         assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant), "literal defaults only"
-        assigned[node.targets[0].id] = node.value.value
-    assert set(assigned) == set(Params.__dataclass_fields__)
+        assert defaults.get(node.targets[0].id, object()) == node.value.value, ast.unparse(node)
     source = "\n".join("".join(c["source"]) for c in code)
     assert "../" not in source and "os.chdir" not in source
     assert not any(isinstance(n, (ast.FunctionDef, ast.ClassDef)) for c in code
                    for n in ast.walk(ast.parse("".join(c["source"])))), "helpers live in the package"
-    assert f'"{name}"' in source and name in NOTEBOOK_TABLES, "the notebook opens the ledger under its own name"
+    # One setup call opens the edition and declares the record tables the notebook reads.
+    assert source.count("notebook.setup(globals()") == 1
+    wanted = reads(paths.NOTEBOOKS / f"{name}.ipynb")
+    assert wanted == schema_module.ALL_RECORD_TABLES or set(wanted) <= set(schema_module.load(SMALL).record_names)
+    assert f'notebook.save_numbers(params, "{name}"' in source, "the notebook saves its numbers under its own name"
     labels = re.findall(r"#\| label: ((?:fig|tbl)-[a-z0-9-]+)", source)
     assert labels and all(f"#| {'fig' if lab.startswith('fig') else 'tbl'}-cap:" in source for lab in labels)
 
@@ -103,8 +107,8 @@ def test_readme_commands_exist():
     assert re.search(r"^report:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     assert "make test" in (paths.ROOT / ".ci" / "run").read_text(encoding="utf-8")
     # Every make target and every armsledger option the README mentions exists.
-    targets = set(re.findall(r"^([a-z]+):", makefile, re.M))
-    mentioned = set(re.findall(r"`make ([a-z]+)", readme)) | set(re.findall(r"^make ([a-z]+)", readme, re.M))
+    targets = set(re.findall(r"^([a-z-]+):", makefile, re.M))
+    mentioned = set(re.findall(r"`make ([a-z-]+)", readme)) | set(re.findall(r"^make ([a-z-]+)", readme, re.M))
     assert mentioned and mentioned <= targets, mentioned - targets
     from armsledger import cli
 
@@ -125,7 +129,17 @@ def test_the_benchmarks_synthetic_ledger_is_valid(tmp_path):
     spec = importlib.util.spec_from_file_location("synthetic", paths.BENCHMARKS / "synthetic.py")
     synthetic = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(synthetic)
-    counts = synthetic.generate(tmp_path / "data", records=300)
+    # The fixture schema is the project's (tests/data checks they are identical).
+    counts = synthetic.generate(tmp_path / "data", records=300, schema=SMALL / "datapackage.json")
     result = validate(tmp_path / "data")
     assert result.ok, [str(p) for p in result.problems[:5]]
     assert sum(counts.values()) >= 300
+
+
+def test_the_make_targets_run_the_lanes():
+    makefile = (paths.ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test-fast:.*\n\t.*pytest -q tests/unit tests/data$", makefile, re.M)
+    assert re.search(r"^snapshot:.*\n\t.*armsledger snapshot --out tests/data/snapshot\.json$", makefile, re.M)
+    assert PYPROJECT["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
+    markers = {line.split(":")[0] for line in PYPROJECT["tool"]["pytest"]["ini_options"]["markers"]}
+    assert markers == {"slow", "browser", "quarto"}

@@ -1,18 +1,16 @@
-"""The published HTML in a real browser (Debian's Chromium driven by Playwright): it loads cleanly,
-shows every figure, links every source, and keeps hostile text from the data inert."""
+"""The published HTML in a real browser (Debian's Chromium driven by Playwright): it loads cleanly, shows every
+figure, links every source, and keeps hostile text from the data inert. Reads the lane's shared builds."""
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import json
-import shutil
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from armsledger.build import run
-from armsledger.published import CHROMIUM, expected_figures, html_problems, launch_chromium
+from armsledger.pipeline.checks import CHROMIUM, expected_figures, html_problems, launch_chromium
+from tests.pipeline.conftest import HOSTILE
 
 pytestmark = [
     pytest.mark.browser,
@@ -44,10 +42,12 @@ def _open(browser, path: Path, width: int = 1280):
     return page, errors, dialogs
 
 
-def test_report_opens_without_errors_and_shows_every_figure_on_laptop_and_phone(site, browser):
-    for edition in site.editions:
-        index = site.public_dir / edition / "index.html"
-        assert html_problems(index, browser, expected_figures(site.report_dir / "index.qmd")) == []
+@pytest.mark.parametrize("site", ["real_site", "fixture_site"])
+def test_report_opens_without_errors_and_shows_every_figure_on_laptop_and_phone(site, request, browser):
+    config = request.getfixturevalue(site)
+    for edition in config.editions:
+        index = config.public_dir / edition / "index.html"
+        assert html_problems(index, browser, expected_figures(config.report_dir / "index.qmd")) == [], edition
 
 
 def test_browser_check_catches_a_broken_page(tmp_path, browser):
@@ -62,57 +62,24 @@ def test_browser_check_catches_a_broken_page(tmp_path, browser):
     assert any("scrolls sideways" in p for p in problems)
 
 
-def test_report_links_every_cited_source(site, browser):
-    edition = site.public_dir / "default"
+@pytest.mark.parametrize("site", ["real_site", "fixture_site"])
+def test_report_links_every_cited_source(site, request, browser):
+    edition = request.getfixturevalue(site).public_dir / "default"
     page, _, _ = _open(browser, edition / "index.html")
     hrefs = set(page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"))
     cited = set(page.evaluate("Array.from(document.querySelectorAll('.csl-entry')).map(e => e.id.replace('ref-', ''))"))
     references = {item["id"]: item for item in json.loads((edition / "references.json").read_text(encoding="utf-8"))}
     assert cited, "the bibliography lists the cited sources"
+    assert cited <= set(references)
     for source_id in cited:
         url = references[source_id].get("URL")
         if url:
-            from urllib.parse import quote
-
             assert url in hrefs or quote(url, safe=":/?&=%#~+,;@!$'()*") in hrefs, f"{source_id}: {url}"
     page.close()
 
 
-HOSTILE = {
-    "script": "<script>window.__xss = 'script'</script>",
-    "img": "<img src=x onerror=\"window.__xss = 'img'\">",
-}
-
-
-def _inject(data: Path) -> None:
-    """Put hostile markup into free-text fields that the report prints."""
-    def rewrite(table: str, key: str, record: str, column: str, text: str) -> None:
-        path = data / f"{table}.csv"
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-        fields = list(rows[0])
-        for row in rows:
-            if row[key] == record:
-                row[column] = text
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(rows)
-
-    rewrite("contracts", "contract_id", "circles-serbia-bia", "title", f"Circles {HOSTILE['script']} tracking")
-    rewrite("sources", "source_id", "defensepost-2025-01-06-puls-hermes", "title", f"Deal {HOSTILE['img']}")
-    rewrite("transfers", "transfer_id", "yi-israel-2023-10", "items", f"goods {HOSTILE['img']}")
-    rewrite("contracts", "contract_id", "finfisher-serbia-bia", "title", "FinFisher @evil [link](javascript:x) *bold*")
-
-
-def test_hostile_text_in_the_data_stays_text(site, browser, tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(site.data_dir, data)
-    _inject(data)
-    config = dataclasses.replace(site, editions=["default"], data_dir=data, build_dir=tmp_path / "build",
-                                 public_dir=tmp_path / "public")
-    assert run(config) == 0
-    index = config.public_dir / "default" / "index.html"
+def test_hostile_text_in_the_data_stays_text(fixture_site, browser):
+    index = fixture_site.public_dir / "default" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert "<script>window.__xss" not in html and "<img src=x" not in html
     page, errors, dialogs = _open(browser, index)
@@ -121,7 +88,7 @@ def test_hostile_text_in_the_data_stays_text(site, browser, tmp_path):
     text = page.evaluate("document.body.innerText")
     assert HOSTILE["script"] in text, "the script tag is shown as text"
     assert HOSTILE["img"] in text
-    assert "FinFisher @evil [link](javascript:x) *bold*" in text, "Markdown in data is not interpreted"
+    assert HOSTILE["markdown"] in text, "Markdown in data is not interpreted"
     assert "Deal <img src=x onerror=" in text, "a source title is printed as text in the bibliography"
     assert page.evaluate("document.querySelectorAll('a[href^=\"javascript\"]').length") == 0
     page.close()

@@ -1,4 +1,4 @@
-"""Tests for dated ECB conversion, value bounds by amount kind, and money display strings."""
+"""armsledger.model.fx: dated ECB conversion and value bounds by amount kind."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from armsledger.money import FXError, convert_values, format_as_written, format_money, fx_rate, value_bounds
+from armsledger.model.fx import CURRENCIES, FXError, convert_values, fx_rate, is_missing, value_bounds
 
 NAN = math.nan
 INF = math.inf
@@ -65,8 +65,6 @@ def test_the_date_is_part_of_the_number():
     august = 335e6 * fx_rate("USD", "EUR", "2025-08").rate
     assert january == pytest.approx(323.6e6, abs=0.1e6)
     assert august == pytest.approx(288.0e6, abs=0.5e6)
-    assert format_money(january, "EUR") == "€323.6 million"
-    assert format_money(august, "EUR") == "€288.0 million"
 
 
 def test_set_mean_is_the_mean_over_its_days():
@@ -195,35 +193,7 @@ def test_convert_values_custom_date_column():
     assert out.loc[0, "value_eur"] == pytest.approx(1 / 1.0426)
 
 
-# --------------------------------------------------------------------------- display
-
-
-@pytest.mark.parametrize(
-    ("value", "currency", "kwargs", "text"),
-    [
-        (42.3e6, "EUR", {}, "€42.3 million"),
-        (335e6, "USD", {}, "$335.0 million"),
-        (1_234.5e6, "EUR", {}, "€1,234.5 million"),
-        (540_120.0, "EUR", {}, "€540,120"),
-        (15.7e6, "EUR", {"digits": 2}, "€15.70 million"),
-        (1_000_000.0, "EUR", {}, "€1.0 million"),
-        (999_999.0, "EUR", {}, "€999,999"),
-        (42.3e6, "EUR", {"compact": True}, "€42.3m"),
-        (540_120.0, "EUR", {"compact": True}, "€0.54m"),
-        (1.5e6, "RSD", {}, "RSD 1.5 million"),
-        (NAN, "EUR", {}, "undisclosed"),
-        (INF, "EUR", {}, "undisclosed"),
-        (None, "USD", {}, "undisclosed"),
-    ],
-)
-def test_format_money(value, currency, kwargs, text):
-    assert format_money(value, currency, **kwargs) == text
-
-
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(42.3e6, "€42.3 million"), (335e6, "€335 million"), (14e6, "€14 million"), (15.75e6, "€15.75 million"),
-     (1.2344e6, "€1.234 million"), (540_120.0, "€540,120"), (NAN, "undisclosed")],
-)
-def test_format_as_written_keeps_the_figures_own_precision(value, text):
-    assert format_as_written(value, "EUR") == text
+def test_currencies_and_missing_amounts():
+    assert CURRENCIES == ("EUR", "USD")
+    assert is_missing(None) and is_missing(NAN) and is_missing(pd.NA)
+    assert not is_missing(0.0) and not is_missing("") and not is_missing(INF)
