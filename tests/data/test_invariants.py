@@ -33,7 +33,7 @@ STATUSES = {"consistent", "rows fall short of total", "rows exceed total",
 def test_the_real_ledger_validates_with_zero_problems():
     result = validate(paths.DATA)
     assert [str(p) for p in result.problems] == []
-    assert result.summary_lines()[0].endswith(": no problems")
+    assert ": no problems" in result.summary_lines()[0]
 
 
 def test_the_real_ledger_validates_against_the_archive():

@@ -64,7 +64,7 @@ def test_browser_check_catches_a_broken_page(tmp_path, browser):
 
 @pytest.mark.parametrize("site", ["real_site", "fixture_site"])
 def test_report_links_every_cited_source(site, request, browser):
-    edition = request.getfixturevalue(site).public_dir / "default"
+    edition = request.getfixturevalue(site).public_dir / "default-2025-02"
     page, _, _ = _open(browser, edition / "index.html")
     hrefs = set(page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"))
     cited = set(page.evaluate("Array.from(document.querySelectorAll('.csl-entry')).map(e => e.id.replace('ref-', ''))"))
@@ -79,7 +79,7 @@ def test_report_links_every_cited_source(site, request, browser):
 
 
 def test_hostile_text_in_the_data_stays_text(fixture_site, browser):
-    index = fixture_site.public_dir / "default" / "index.html"
+    index = fixture_site.public_dir / "default-2025-02" / "index.html"
     html = index.read_text(encoding="utf-8")
     assert "<script>window.__xss" not in html and "<img src=x" not in html
     page, errors, dialogs = _open(browser, index)

@@ -3,8 +3,10 @@ failures that publish nothing, on the lane's two shared builds."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -53,20 +55,22 @@ def test_every_edition_is_published(site, request):
         cited = {source for ids in for_edition(params).records["source_ids"] for source in ids}
         assert cited and cited <= references, edition
     index = (config.public_dir / "index.html").read_text(encoding="utf-8")
-    assert 'href="default/index.html"' in index and 'href="usd-confirmed/report.pdf"' in index
+    assert 'href="latest/index.html"' in index and 'href="usd-confirmed/report.pdf"' in index
     assert 'href="as-of-2024-06/data/armsledger-data.zip"' in index
 
 
-def test_the_data_package_is_the_ledger(real_site):
-    with zipfile.ZipFile(real_site.public_dir / "default" / "data" / "armsledger-data.zip") as archive:
+def test_the_latest_editions_data_package_holds_every_record_and_claim(real_site):
+    with zipfile.ZipFile(real_site.public_dir / "latest" / "data" / "armsledger-data.zip") as archive:
+        names = archive.namelist()
+        assert "armsledger-data/README.md" in names and "armsledger-data/datapackage.json" in names
         for path in data_files(real_site.data_dir):
-            assert archive.read(f"armsledger-data/{path.name}") == path.read_bytes()
-        assert "armsledger-data/README.md" in archive.namelist()
+            if path.suffix != ".csv" or path.name in ("sources.csv", "entities.csv"):
+                continue  # sources and entities: those the records cite (checked in test_edition_data)
+            published = list(csv.reader(io.StringIO(archive.read(f"armsledger-data/{path.name}").decode("utf-8"))))
+            original = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+            assert published == original, path.name
 
 
-@pytest.mark.xfail(strict=True, reason="DESIGN §3 (As of): an as-of edition publishes only what was known then, "
-                                       "in every published file; publish() zips the whole ledger and writes every "
-                                       "source to references.json")
 def test_an_as_of_editions_downloads_hold_only_what_was_known_then(fixture_site):
     with zipfile.ZipFile(fixture_site.public_dir / "as-of-2024-06" / "data" / "armsledger-data.zip") as archive:
         claims = archive.read("armsledger-data/claims.csv").decode("utf-8")
@@ -76,7 +80,7 @@ def test_an_as_of_editions_downloads_hold_only_what_was_known_then(fixture_site)
 
 
 def test_html_is_self_contained_and_prints_the_edition(real_site):
-    html = (real_site.public_dir / "default" / "index.html").read_text(encoding="utf-8")
+    html = (real_site.public_dir / "default-2025-02" / "index.html").read_text(encoding="utf-8")
     assert not re.search(r'<img[^>]+src="(?!data:)', html), "every image is embedded"
     assert not re.search(r'<link[^>]+href="(?!data:)[^"]+\.css', html), "the stylesheet is embedded"
     assert "as_of" in html and "2025-02-28" in html
@@ -92,7 +96,7 @@ def test_pdf_has_pages_figures_and_only_checked_fonts(site, request):
 
 
 def test_the_pdf_draws_diacritics_and_arabic(fixture_site):
-    pdf = fixture_site.public_dir / "default" / "report.pdf"
+    pdf = fixture_site.public_dir / "default-2025-02" / "report.pdf"
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Čačak Fixture Works" in text and "Niš" in text
     assert any("\u0600" <= ch <= "\u06ff" or "\ufb50" <= ch <= "\ufeff" for ch in text), "Arabic glyphs"
@@ -137,13 +141,13 @@ def test_invalid_data_publishes_nothing_and_exits_2(fixture_site, tmp_path, capf
     shutil.copytree(fixture_site.data_dir, data)
     transfers = data / "transfers.csv"
     transfers.write_text(transfers.read_text(encoding="utf-8").replace(",2500000,", ",2.5m,", 1), encoding="utf-8")
-    before = _digest(fixture_site.public_dir / "default" / "index.html")
+    before = _digest(fixture_site.public_dir / "default-2025-02" / "index.html")
     config = dataclasses.replace(fixture_site, data_dir=data, build_dir=tmp_path / "build")
     assert run(config) == 2
     out = capfd.readouterr().out
     assert re.search(r"transfers\.csv:\d+:amount: type: must be a number, got \"2\.5m\"", out), out
     assert "nothing was built or published" in out
-    assert _digest(fixture_site.public_dir / "default" / "index.html") == before
+    assert _digest(fixture_site.public_dir / "default-2025-02" / "index.html") == before
     assert not (tmp_path / "build").exists()
 
 
@@ -157,24 +161,24 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_publication(fixture_
     broken.write_text(json.dumps(book), encoding="utf-8")
     build = tmp_path / "build"
     shutil.copytree(fixture_site.build_dir, build)
-    before = _digest(fixture_site.public_dir / "default" / "index.html")
-    config = dataclasses.replace(fixture_site, editions=["default"], notebooks_dir=notebooks, build_dir=build)
+    before = _digest(fixture_site.public_dir / "default-2025-02" / "index.html")
+    config = dataclasses.replace(fixture_site, editions=["default-2025-02"], notebooks_dir=notebooks, build_dir=build)
     assert run(config) == 1
     out = capfd.readouterr().out
     assert "03-values.ipynb failed in cell" in out and "tbl-contracts" in out
     assert "RuntimeError: deliberately broken for a test" in out
-    kept = build / "default" / "notebooks" / "03-values.ipynb"
+    kept = build / "default-2025-02" / "notebooks" / "03-values.ipynb"
     assert "deliberately broken" in kept.read_text(encoding="utf-8")
-    assert _digest(fixture_site.public_dir / "default" / "index.html") == before
+    assert _digest(fixture_site.public_dir / "default-2025-02" / "index.html") == before
 
 
 @pytest.mark.quarto
 @pytest.mark.skipif(not quarto_available(), reason="quarto is not on PATH (it cannot be installed on this machine)")
 def test_quarto_renderer_builds_the_same_report(real_site, tmp_path):
-    config = dataclasses.replace(real_site, editions=["default"], renderer="quarto", build_dir=tmp_path / "build",
-                                 public_dir=tmp_path / "public")
+    config = dataclasses.replace(real_site, editions=["default-2025-02"], renderer="quarto",
+                                 build_dir=tmp_path / "build", public_dir=tmp_path / "public")
     assert run(config) == 0
-    assert (config.public_dir / "default" / "report.pdf").exists()
+    assert (config.public_dir / "default-2025-02" / "report.pdf").exists()
 
 
 def test_report_sources_stay_within_the_supported_subset():

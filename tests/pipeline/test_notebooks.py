@@ -67,7 +67,7 @@ def _check_executed(book: nbformat.NotebookNode, out_dir: Path, notebook: str) -
 @pytest.mark.parametrize("site", SITES)
 def test_every_notebook_of_every_edition_runs_top_to_bottom(site, request):
     config = request.getfixturevalue(site)
-    assert config.editions == edition_names() == ["as-of-2024-06", "default", "usd-confirmed"]
+    assert config.editions == edition_names() == ["as-of-2024-06", "default-2025-02", "latest", "usd-confirmed"]
     for edition in config.editions:
         folder = config.build_dir / edition
         for notebook in NOTEBOOK_NAMES:
@@ -172,7 +172,7 @@ def test_the_usd_confirmed_edition_shows_nothing_below_confirmed(real_site):
 
 
 def test_the_fixture_editions_numbers(fixture_site):
-    default = _summary(fixture_site.build_dir / "default")
+    default = _summary(fixture_site.build_dir / "default-2025-02")
     assert default["01-ledger"]["records"] == 35
     assert default["01-ledger"]["independent_lines"] == 9
     assert default["02-timeline"]["items"] == 25
@@ -195,7 +195,7 @@ def test_the_fixture_editions_numbers(fixture_site):
 
 
 def test_markup_in_the_data_stays_text_in_notebook_tables(fixture_site):
-    tables = fixture_site.build_dir / "default" / "tables"
+    tables = fixture_site.build_dir / "default-2025-02" / "tables"
     timeline = (tables / "timeline.md").read_text("utf-8")
     assert r"\<script\>" in timeline and "<script>" not in timeline.replace(r"\<script\>", "")
     html = subprocess.run([pypandoc.get_pandoc_path(), "-f", "markdown", "-t", "html", str(tables / "records.md")],
@@ -231,7 +231,7 @@ def test_the_default_edition_equals_the_notebooks_defaults(runs, fixture_site):
     for run in group(runs, "defaults-fixture"):
         assert run.returncode == 0, f"{run.notebook}: {run.message}"
         _check_executed(run.executed, run.out_dir, run.notebook)
-    first, second = fixture_site.build_dir / "default", group(runs, "defaults-fixture")[0].out_dir
+    first, second = fixture_site.build_dir / "default-2025-02", group(runs, "defaults-fixture")[0].out_dir
     for kind, pattern in (("fragments", "*.json"), ("tables", "*.md"), ("figures", "*.png")):
         a = {p.name: p.read_bytes() for p in sorted((first / kind).glob(pattern))}
         b = {p.name: p.read_bytes() for p in sorted((second / kind).glob(pattern))}
@@ -266,7 +266,7 @@ def test_a_false_on_the_command_line_is_false(runs, fixture_site):
     assert 'include_disputed = "false"' in injected.source
     counts = json.loads((run.out_dir / "fragments" / "01-ledger.json").read_text(encoding="utf-8"))["summary"]
     assert counts["by_certainty"]["disputed"] == 0
-    with_disputes = _summary(fixture_site.build_dir / "default")["01-ledger"]
+    with_disputes = _summary(fixture_site.build_dir / "default-2025-02")["01-ledger"]
     assert with_disputes["by_certainty"]["disputed"] > 0  # the fixture has a disputed record to leave out
     assert counts["records"] == len(for_edition(Params(data_dir=str(fixture_site.data_dir),
                                                        include_disputed=False)).records)

@@ -83,7 +83,7 @@ def default_params():
     from armsledger.model.params import Params, load_edition
     from tests.common import SMALL
 
-    return Params(**{**load_edition("default").params.as_dict(), "data_dir": str(SMALL)})
+    return Params(**{**load_edition("default-2025-02").params.as_dict(), "data_dir": str(SMALL)})
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""armsledger.validate.figures: reading claim figures and deciding whether they agree with record values."""
+"""armsledger.model.figures: reading claim figures and deciding whether they agree with record values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from armsledger.validate import figures
-from armsledger.validate.figures import (
+from armsledger.model import figures
+from armsledger.model.figures import (
     FigureError,
     count_agrees,
     date_agrees,

@@ -23,8 +23,8 @@ def snapshot() -> dict:
 
 
 def test_the_default_editions_numbers(snapshot):
-    numbers = snapshot["default"]
-    assert numbers == headline.edition_numbers(_edition("default"))
+    numbers = snapshot["default-2025-02"]
+    assert numbers == headline.edition_numbers(_edition("default-2025-02"))
     assert (numbers["currency"], numbers["records"], numbers["claims"], numbers["sources"],
             numbers["independent_lines"]) == ("EUR", 35, 49, 14, 9)
     assert numbers["records_by_certainty"] == {"confirmed": 6, "probable": 21, "possible": 7, "disputed": 1}
@@ -97,13 +97,13 @@ def test_the_snapshot_command_writes_checks_and_names_changes(tmp_path, capsys, 
         handle.write("small-2024-11,2024-11,small-exporter,israel,,fictional shells,small-ammunition,400000,,exact,"
                      "EUR,,customs_declared,air,,Test fixture.,,\n")
     with (data / "claims.csv").open("a", encoding="utf-8") as handle:
-        handle.write('small-2024-11-company,small-2024-11,small-company,"400,000 euros",amount,,1,supports,'
+        handle.write('small-2024-11-company,small-2024-11,small-company,"400,000 euros",,amount,,1,supports,'
                      "Test fixture.\n")
     assert cli.main(["snapshot", "--data", str(data), "--out", str(out), "--check"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert "default.records: 35 → 36" in lines
+    assert "default-2025-02.records: 35 → 36" in lines
     assert "usd-confirmed.records_by_certainty.confirmed: 6 → 7" in lines
-    assert "default.exports_by_year.2024: 5022399.85 → 5422399.85" in lines
+    assert "default-2025-02.exports_by_year.2024: 5022399.85 → 5422399.85" in lines
     assert "as-of-2024-06.records: 21 → 21" not in lines  # not yet published then: no change, no line
     assert not any(line.startswith("as-of-2024-06.") for line in lines)
     assert lines[-1] == f"{len(lines) - 1} headline number(s) differ from {out}"

@@ -16,10 +16,12 @@ def test_headline_counts(small):
         "by_certainty": {"confirmed": 6, "probable": 21, "possible": 7, "disputed": 1},
         "by_table": {"contracts": 4, "contract_lines": 1, "transfers": 10, "flights": 7, "events": 4,
                      "aggregates": 9},
+        "latest_source": "2024-12-02",
     }
     display = sentences.ledger_variables(counts)
     assert display == {"records_total": "35", "claims_total": "49", "sources_total": "14", "independent_lines": "9",
                        "records_confirmed": "6", "records_probable": "21", "records_possible": "7",
+                       "sources_up_to": "2 Dec 2024",
                        "records_disputed": "1"}
 
 

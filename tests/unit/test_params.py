@@ -15,15 +15,16 @@ from tests.common import EDITIONS, SMALL
 
 
 def test_the_editions():
-    assert edition_names() == ["as-of-2024-06", "default", "usd-confirmed"]
+    assert edition_names() == ["as-of-2024-06", "default-2025-02", "latest", "usd-confirmed"]
     usd = load_edition("usd-confirmed")
     assert isinstance(usd, Edition) and usd.name == "usd-confirmed"
     assert (usd.params.currency, usd.params.min_certainty, usd.params.include_disputed) == ("USD", "confirmed", False)
     assert usd.title == usd.params.title == "Confirmed records, in US dollars"
     assert usd.description.startswith("Only records the certainty rules grade confirmed")
     assert load_edition("as-of-2024-06").params.as_of == "2024-06-30"
-    assert load_edition("default").params.as_of == "2025-02-28"
-    with pytest.raises(ParameterError, match="no edition 'nope'; known: as-of-2024-06, default, usd-confirmed"):
+    assert load_edition("default-2025-02").params.as_of == "2025-02-28"
+    known = "as-of-2024-06, default-2025-02, latest, usd-confirmed"
+    with pytest.raises(ParameterError, match=f"no edition 'nope'; known: {known}"):
         load_edition("nope")
 
 

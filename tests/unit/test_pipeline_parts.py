@@ -70,7 +70,7 @@ def test_reads_is_parsed_from_the_setup_call(tmp_path):
 
 @pytest.fixture
 def config(tmp_path) -> BuildConfig:
-    return BuildConfig(editions=["default", "usd-confirmed"], renderer="pandoc", data_dir=SMALL,
+    return BuildConfig(editions=["default-2025-02", "usd-confirmed"], renderer="pandoc", data_dir=SMALL,
                        build_dir=tmp_path / "build", public_dir=tmp_path / "public")
 
 
@@ -94,10 +94,10 @@ def test_the_tasks_of_a_build(config):
         for step in ("variables", "references", "render", "publish"):
             assert f"{step}:{edition}" in names
     assert names[-1] == "index"
-    execute = next(t for t in dag.tasks(config, "pandoc") if t["name"] == "execute:default:02-timeline")
+    execute = next(t for t in dag.tasks(config, "pandoc") if t["name"] == "execute:default-2025-02:02-timeline")
     assert str(SMALL / "flights.csv") in execute["file_dep"]
     assert str(SMALL / "aggregates.csv") not in execute["file_dep"]
-    assert str(paths.EDITIONS / "default.yml") in execute["file_dep"]
+    assert str(paths.EDITIONS / "default-2025-02.yml") in execute["file_dep"]
 
 
 def test_edition_variables(config, monkeypatch):
@@ -106,7 +106,8 @@ def test_edition_variables(config, monkeypatch):
     assert shown == {
         "edition_name": "usd-confirmed", "edition_title": "Confirmed records, in US dollars",
         "edition_description": load_edition("usd-confirmed").description,
-        "as_of": "2025-02-28", "currency": "USD", "min_certainty": "confirmed", "include_disputed": "left out",
+        "as_of": "", "as_of_shown": "none (everything published)", "currency": "USD", "min_certainty": "confirmed",
+        "include_disputed": "left out",
         "period": "Jan 2023 to Dec 2028", "build_date": "2025-01-01", "renderer": "pandoc",
         "data_version": schema_module.data_version(SMALL)[:12],
     }
@@ -114,9 +115,10 @@ def test_edition_variables(config, monkeypatch):
 
 def test_invalid_data_stops_the_build_before_any_step(make_ledger, tmp_path):
     data = make_ledger("bad/type")
-    problems = runner.validate_step(BuildConfig(editions=["default"], data_dir=data))
+    problems = runner.validate_step(BuildConfig(editions=["default-2025-02"], data_dir=data))
     assert problems == ['data/transfers.csv:2:amount: type: must be a number, got "14m"']
-    assert runner.validate_step(BuildConfig(editions=["default"], data_dir=copy_ledger(SMALL, tmp_path / "ok"))) == []
+    clean = copy_ledger(SMALL, tmp_path / "ok")
+    assert runner.validate_step(BuildConfig(editions=["default-2025-02"], data_dir=clean)) == []
 
 
 # --------------------------------------------------------------------------- publishing
@@ -150,13 +152,13 @@ def test_interrupted_publish_is_recovered(tmp_path):
 
 
 def test_the_index_lists_each_published_edition(tmp_path, config):
-    for name in ("default", "usd-confirmed", "odd<b>", ".default.tmp1"):
+    for name in ("latest", "usd-confirmed", "odd<b>", ".latest.tmp1"):
         (config.public_dir / name).mkdir(parents=True)
     html = publish.write_index(config).read_text(encoding="utf-8")
-    assert '<a href="default/index.html">Default edition</a>' in html
+    assert '<a href="latest/index.html">Latest edition</a>' in html
     assert 'href="usd-confirmed/report.pdf"' in html and 'href="usd-confirmed/data/armsledger-data.zip"' in html
     assert ">odd&lt;b&gt;</a>" in html and "odd<b>" not in html  # a folder with no edition file: its name
-    assert ".default.tmp1" not in html
+    assert ".latest.tmp1" not in html
 
 
 # --------------------------------------------------------------------------- bibliography
@@ -316,4 +318,5 @@ def test_dry_run_checks_the_steps_of_the_renderer_that_would_run(monkeypatch, ca
 
 def test_an_unknown_edition_is_a_command_line_error(capsys):
     assert cli.main(["build", "--edition", "nope"]) == 2
-    assert capsys.readouterr().out == "unknown edition 'nope'; known: as-of-2024-06, default, usd-confirmed\n"
+    known = "as-of-2024-06, default-2025-02, latest, usd-confirmed"
+    assert capsys.readouterr().out == f"unknown edition 'nope'; known: {known}\n"

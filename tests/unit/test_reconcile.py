@@ -224,8 +224,6 @@ def test_the_reconciliation_sentence_names_the_missing_month(recon, conflicts):
         "averaging them.")
 
 
-@pytest.mark.xfail(strict=True, reason="present.format.amount_cell says '1 flights': the flight unit is not "
-                                       "counted in words (format.count_of)")
 def test_a_gap_of_one_flight_reads_in_the_singular(recon):
     table = tables.reconciliation_table(recon.reset_index(), "EUR").set_index("period")
     assert table.at["Jan + Feb + Apr 2024", "gap"] == "1 flight"

@@ -311,13 +311,13 @@ def test_problems_in_many_rows_keep_their_row_numbers():
 
 
 DENIAL = case("denial", edit=_append("claims.csv", "claim-shipment-denial,fixture-shipment-2024-03,"
-                                                    "fixture-digest-2024-04,3 million euros,amount,,5,denies,"
+                                                    "fixture-digest-2024-04,3 million euros,,amount,,5,denies,"
                                                     "Test fixture.\n"))
 DOLLARS = case("dollars", edit=_append("claims.csv", "claim-shipment-dollars,fixture-shipment-2024-03,"
-                                                      "fixture-digest-2024-04,15 million dollars,amount,,3,supports,"
+                                                      "fixture-digest-2024-04,15 million dollars,,amount,,3,supports,"
                                                       "Test fixture.\n"))
 VAGUE = case("vague", edit=_append("claims.csv", "claim-shipment-vague,fixture-shipment-2024-03,"
-                                                  "fixture-digest-2024-04,millions of euros,amount,,3,supports,"
+                                                  "fixture-digest-2024-04,millions of euros,,amount,,3,supports,"
                                                   "Test fixture.\n"))
 
 
@@ -353,8 +353,9 @@ def test_cli_archive_problem(make_ledger, capsys):
     assert status == 2
     assert lines[0] == ('data/claims.csv:4:figure: archive-figure: "EUR 14 million" does not occur in the '
                         'archived text of source "fixture-gazette-2024-03"')
-    assert "3 claim figures verified" in lines[-1]
-    assert "1 not found" in lines[-1]
+    assert "3 claim figures verified" in lines[-2]
+    assert "1 not found" in lines[-2]
+    assert lines[-1].startswith("evidence: ")
 
 
 def test_cli_clean_exit_status_0_and_a_stamp_that_spares_the_build_a_second_run(make_ledger, capsys, monkeypatch,
@@ -391,7 +392,7 @@ def test_one_problem_stays_on_one_line(make_ledger, capsys):
     flights.write_text("\n".join([lines[0], ",".join(cells), *lines[2:]]) + "\n", encoding="utf-8")
     assert cli.main(["validate", "--data", "data"]) == 2
     out = capsys.readouterr().out.splitlines()
-    problems = out[:-2]
+    problems = out[:-3]
     assert problems and all(line.startswith("data/") for line in problems), out
     assert any("exact\\nish" in line for line in problems)
 

@@ -13,7 +13,8 @@ from armsledger.model.dates import parse_edtf
 from armsledger.model.ledger import Ledger, converted, entity_lineage
 
 CUSTOMS = "customs_declared"
-EXPORT_COLUMNS = ["record_id", "period", "earliest", "latest", "precision", "exporter", "amount", "amount_kind",
+EXPORT_COLUMNS = ["record_id", "period", "earliest", "latest", "precision", "exporter", "amount", "amount_max",
+                  "amount_kind",
                   "currency", "value", "low", "high", "fx_rate", "fx_date", "certainty", "source_ids"]
 
 
@@ -51,6 +52,7 @@ def customs_exports(ledger: Ledger, currency: str, exporter: str = "serbia", imp
         "precision": flows["precision"],
         "exporter": [ledger.entity_name(e) for e in flows["exporter_id"]],
         "amount": flows["amount"],
+        "amount_max": flows["amount_max"],
         "amount_kind": flows["amount_kind"],
         "currency": flows["currency"],
         **converted(flows, currency),

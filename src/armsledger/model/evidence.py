@@ -113,7 +113,9 @@ def conflicting_values(claims: pd.DataFrame, records: pd.DataFrame, kinds: dict[
                 by_field.setdefault((row.record_id, name), []).append(found)
     rows = []
     for (record_id, name), readings in by_field.items():
-        mine = record_reading(record_id, name, *own[(record_id, name)]) if (record_id, name) in own else None
+        printed = any(r.printed for r in readings)  # as in the validator: the record speaks only for unprinted claims
+        mine = record_reading(record_id, name, *own[(record_id, name)]) \
+            if (record_id, name) in own and not printed else None
         if not disagreeing(readings + ([mine] if mine else [])):
             continue
         ordered = sorted(readings + ([mine] if mine else []), key=lambda r: (r.point, r.source_id))

@@ -80,7 +80,7 @@ def amount_cell(value: float, unit: str, kind: str = "", as_written: bool = Fals
         return "open"
     prefix = "≥ " if kind == "at_least" else ("≈ " if kind == "approx" else "")
     if unit == "flights":
-        return f"{prefix}{value:.0f} flights"
+        return prefix + count_of(round(value), "flight")
     if as_written:
         return prefix + format_as_written(value, unit)
     return prefix + format_money(value, unit, digits=2)

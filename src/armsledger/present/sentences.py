@@ -130,7 +130,7 @@ def values_variables(summary: dict, currency: str, years: tuple[str, ...] | None
     else:
         for key in ("title", "reported", "value", "fx", "delivery"):
             out[f"contract_largest_{key}"] = "no contract reported yet"
-    out["exports_summary"] = _exports_sentence(summary, out, years)
+    out["exports_summary"] = _exports_sentence(summary, out, years, currency)
     if not contract:
         out["contract_summary"] = "No contract with a reported value falls in this edition's period."
     else:
@@ -144,20 +144,19 @@ def values_variables(summary: dict, currency: str, years: tuple[str, ...] | None
     return out
 
 
-def _exports_sentence(summary: dict, out: dict[str, str], years: tuple[str, ...]) -> str:
+def _exports_sentence(summary: dict, out: dict[str, str], years: tuple[str, ...], currency: str) -> str:
     """The summary's sentence on exports, worded for whatever this edition knows (an early as-of
     edition predates the published yearly totals)."""
     published = [y for y in years if summary["published_by_year"].get(y)]
-    currency = summary["currency"]
 
     def beside(year: str) -> str:
         """The year's other totals, named beside the one that leads."""
-        others = summary["published_by_year"][year]["others"]
+        others = summary["published_by_year"][year].get("others", [])
         if not others:
             return ""
         named = " and ".join(format_money(o["value"], currency) for o in others)
         lead = summary["published_by_year"][year]
-        if any(o["restated_by"] == lead["aggregate_id"] for o in others):
+        if any(o.get("restated_by") == lead.get("aggregate_id") for o in others):
             return f" (a restatement; first published as {named})"
         return f" (other sources: {named})"
 

@@ -182,8 +182,9 @@ def _rate_cells(frame: pd.DataFrame) -> list[str]:
 
 def reported_column(frame: pd.DataFrame) -> list[str]:
     """Each row's value as its sources report it."""
-    return [reported_text(a, c, k) for a, c, k in zip(frame["amount"], frame["currency"], frame["amount_kind"],
-                                                       strict=True)]
+    highs = frame["amount_max"] if "amount_max" in frame else [float("nan")] * len(frame)
+    return [reported_text(a, c, k, h) for a, c, k, h in zip(frame["amount"], frame["currency"], frame["amount_kind"],
+                                                             highs, strict=True)]
 
 
 def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:

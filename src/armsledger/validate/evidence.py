@@ -199,8 +199,10 @@ def _check_value_field(ctx: Context, table: Table, i: int, name: str, kind: str,
             agrees = figures.count_agrees(parsed, value)
         agreed = agreed or agrees
         readings.append(f'claim {claim["claim_id"]}: "{figure}" = {parsed.describe()}')
+    # The record's own value counts only where no source's figure is printed: then it is what the
+    # figure-less claims gave, and a reading that differs from it is a disagreement between sources.
     mine = record_reading(row[table.primary_key], name, value, row.get("amount_kind", "").strip()) \
-        if name == "amount" else None
+        if name == "amount" and not any(r.printed for r in found) else None
     if found and disagreeing(found + ([mine] if mine else [])):
         ordered = sorted(found + ([mine] if mine else []), key=lambda r: (r.point, r.source_id))
         given = "; ".join(r.text if not r.source_id else

@@ -150,10 +150,7 @@ class ValidationResult:
         if self.warnings:
             verdict += f", {len(self.warnings)} warning{'s' if len(self.warnings) != 1 else ''}"
         lines = [f"checked {len(self.tables)} tables, {rows} rows in "
-                 f"{display_path(self.data_dir)}: {verdict}",
-                 f"evidence: {self.evidence.quoted} record values (amounts, dates, counts) backed by a figure as "
-                 f"printed; {self.evidence.unquoted} backed by claims whose printed figure is not recorded "
-                 "(figure not recorded: counted apart, not as verified)"]
+                 f"{display_path(self.data_dir)}: {verdict}"]
         a = self.archive
         if a is None:
             lines.append("archive: not checked (no --archive folder given)")
@@ -165,4 +162,7 @@ class ValidationResult:
                 f"{a.unverified} unverified (their source has no archive file; not counted as "
                 f"passing); {a.blank} claims with a blank figure not checked"
             )
+        lines.append(f"evidence: {self.evidence.quoted} record values (amounts, dates, counts) backed by a figure as "
+                     f"printed; {self.evidence.unquoted} backed by claims whose printed figure is not recorded "
+                     "(figure not recorded: counted apart, not as verified)")
         return lines
