@@ -30,6 +30,11 @@ def escape_cell(value: str) -> str:
     return ESCAPE + value if needs_escape(value) else value
 
 
+def unescape_cell(value: str) -> str:
+    """The cell as it was entered, from its published copy."""
+    return value[1:] if isinstance(value, str) and value.startswith(ESCAPE) and needs_escape(value[1:]) else value
+
+
 def escaped_fields(table: Table) -> frozenset[str]:
     """The fields whose cells are escaped: text fields, EDTF dates aside."""
     return frozenset(f.name for f in table.fields if f.type == "string" and f.kind != "edtf")
