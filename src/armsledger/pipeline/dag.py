@@ -14,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from armsledger.model.schema import DESCRIPTOR
+from armsledger.pipeline import progress
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
 from armsledger.pipeline.publish import data_inputs, notebook_page, publish, write_index
@@ -73,9 +74,9 @@ def _execute_action(cfg: BuildConfig, edition: str, name: str, params: dict):
             message = (f"notebook {name}.ipynb could not be executed\n  {type(error).__name__}: {error}\n"
                        f"  traceback: {log}")
         if message:
-            print(f"  ✗ [{edition}] " + "\n    ".join(message.splitlines()), flush=True)
+            progress.say(f"  ✗ [{edition}] " + "\n    ".join(message.splitlines()), error=True)
             return False
-        print(f"  ✓ [{edition}] {name} executed in {time.perf_counter() - started:.1f} s", flush=True)
+        progress.say(f"  ✓ [{edition}] {name} executed in {time.perf_counter() - started:.1f} s")
         return True
 
     return action
@@ -296,8 +297,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             started = time.perf_counter()
             prepare(b, cfg.report_dir)
             get_renderer(renderer_name).render(b)
-            print(f"  ✓ [{e}] rendered HTML and PDF ({renderer_name}) in {time.perf_counter() - started:.1f} s",
-                  flush=True)
+            progress.say(f"  ✓ [{e}] rendered HTML and PDF ({renderer_name}) in {time.perf_counter() - started:.1f} s")
             return True
 
         out.append({
