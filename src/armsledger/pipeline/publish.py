@@ -27,6 +27,13 @@ ZIP_NAME = "armsledger-data.zip"
 INDEX_JSON = "editions.json"
 
 
+def data_package_zip(data_dir: Path, target: Path) -> Path:
+    """A data package folder as one zip, datapackage.json at its root, with fixed timestamps."""
+    from armsledger.pipeline.package import zip_package
+
+    return zip_package(data_dir, target)
+
+
 def data_inputs(data_dir: Path) -> list[Path]:
     """Every file of the data folder that goes into the published data package."""
     return [*data_files(data_dir), *(p for p in (data_dir / name for name in DATA_EXTRAS) if p.exists())]
@@ -144,9 +151,11 @@ def write_index(cfg: BuildConfig) -> Path:
         about = {**_about(folder, folder.name, cfg.editions_dir), "files": _links(folder.name, folder)}
         editions.append(about)
         name, files = escape(folder.name), about["files"]
-        extras = [f'<a href="{escape(files[key])}">{label}</a>' for key, label in (
-            ("pdf", "PDF"), ("data_zip", "data package"), ("sqlite", "SQLite"), ("ftm", "FollowTheMoney"),
-            ("changes", "what changed")) if key in files]
+        # Every publication has its PDF and data package; the other downloads are linked where present.
+        always = {"pdf": f"{folder.name}/{PUBLISHED_FILES['pdf']}", "data_zip": f"{folder.name}/data/{ZIP_NAME}"}
+        extras = [f'<a href="{escape({**files, **always}[key])}">{label}</a>' for key, label in (
+            ("pdf", "PDF"), ("data_zip", "data"), ("sqlite", "SQLite"), ("ftm", "FollowTheMoney"),
+            ("changes", "what changed")) if key in files or key in always]
         built = (f" Built {escape(long_date(about['build_date']))}, data version "
                  f"<code>{escape(about['data_version'][:12])}</code>." if about["build_date"] else "")
         items.append(f'<li><a href="{name}/index.html">{escape(about["title"])}</a> ({", ".join(extras)})<br>'
