@@ -109,8 +109,8 @@ def generate(target: Path, records: int = 30_000, schema: Path | None = None, se
     tables = {"sources": sources, "entities": entities, "categories": categories, "transfers": transfers,
               "flights": flights, "events": events, "contracts": contracts, "contract_lines": lines,
               "aggregates": aggregates, "claims": claims}
-    for name, rows in tables.items():
-        _write(target / f"{name}.csv", fields[name], rows)
+    for name in fields:  # every table the schema names (corrections: header only)
+        _write(target / f"{name}.csv", fields[name], tables.get(name, []))
     return {name: len(rows) for name, rows in tables.items()}
 
 

@@ -25,13 +25,119 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         mark_valid(Path(args.data), stamp)  # a build of these files need not validate them again
     status = 0 if result.ok else 2
     try:
-        for problem in [*result.problems, *result.warnings]:
-            print(problem)
-        for line in result.summary_lines():
-            print(line)
+        if args.format == "json":
+            print(json.dumps(_problems_json(result), indent=2, ensure_ascii=False))
+        elif args.format == "github":
+            for problem in [*result.problems, *result.warnings]:
+                print(_github_annotation(problem))
+            for line in result.summary_lines():
+                print(line)
+        else:
+            for problem in [*result.problems, *result.warnings]:
+                print(problem)
+            for line in result.summary_lines():
+                print(line)
     except BrokenPipeError:  # `armsledger validate | head`: the verdict stands
         _silence_stdout()
     return status
+
+
+def _problem_dict(problem) -> dict:
+    from armsledger.validate import display_path
+
+    return {"file": display_path(problem.path), "row": problem.row, "line": _file_line(problem.path, problem.row),
+            "column": problem.column, "column_number": _column_number(problem.path, problem.column),
+            "rule": problem.rule, "severity": problem.severity, "message": problem.message,
+            "text": str(problem)}
+
+
+def _problems_json(result) -> dict:
+    from collections import Counter
+
+    return {"problems": [_problem_dict(p) for p in [*result.problems, *result.warnings]],
+            "summary": {"ok": result.ok, "errors": len(result.problems), "warnings": len(result.warnings),
+                        "tables": len(result.tables), "rows": sum(len(r) for r in result.tables.values()),
+                        "by_rule": dict(sorted(Counter(p.rule for p in result.problems).items())),
+                        "lines": result.summary_lines()}}
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    """GitHub workflow-command escaping: a cell quoted in a message cannot end the annotation or start
+    another command on a new line."""
+    text = str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+def _github_annotation(problem) -> str:
+    """`::error file=data/x.csv,line=N,col=M::rule: message` (a warning as ::warning)."""
+    from armsledger.validate import display_path
+
+    level = "warning" if problem.severity == "warning" else "error"
+    where = [f"file={_github_escape(display_path(problem.path), True)}"]
+    line = _file_line(problem.path, problem.row)
+    if line is not None:
+        where.append(f"line={line}")
+    column = _column_number(problem.path, problem.column)
+    if column is not None:
+        where.append(f"col={column}")
+    message = f"{problem.rule}: {problem.message}"
+    return f"::{level} {','.join(where)}::{_github_escape(message)}"
+
+
+def _csv_layout(path: Path) -> tuple[list[str], list[int]]:
+    """A CSV file's header and the line on which each row starts (row 1 = the header); a quoted cell
+    may span lines, so row and line numbers can differ."""
+    import csv
+
+    cached = _LAYOUTS.get(path)
+    if cached is None:
+        header, starts = [], []
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                reader = csv.reader(handle)
+                line = 1
+                for cells in reader:
+                    starts.append(line)
+                    header = header or cells
+                    line = reader.line_num + 1
+        except (OSError, UnicodeDecodeError, csv.Error):
+            pass
+        cached = _LAYOUTS[path] = (header, starts)
+    return cached
+
+
+_LAYOUTS: dict[Path, tuple[list[str], list[int]]] = {}
+
+
+def _file_line(path: Path, row: int | None) -> int | None:
+    if row is None:
+        return None
+    starts = _csv_layout(Path(path))[1] if str(path).endswith(".csv") else []
+    return starts[row - 1] if 0 < row <= len(starts) else row
+
+
+def _column_number(path: Path, column: str | None) -> int | None:
+    if not column or not str(path).endswith(".csv"):
+        return None
+    header = _csv_layout(Path(path))[0]
+    return header.index(column) + 1 if column in header else None
+
+
+def _cmd_editions(args: argparse.Namespace) -> int:
+    from armsledger.model.params import edition_names, load_edition
+    from armsledger.pipeline.package import edition_parameters
+
+    editions = [load_edition(name, Path(args.editions)) for name in edition_names(Path(args.editions))]
+    if args.format == "json":
+        print(json.dumps([{"name": e.name, "title": e.title, "description": e.description,
+                           "parameters": edition_parameters(e)} for e in editions], indent=2, ensure_ascii=False))
+        return 0
+    for edition in editions:
+        params = edition_parameters(edition)
+        shown = "  ".join(f"{k}={'' if v is None else str(v).lower() if isinstance(v, bool) else v}"
+                          for k, v in params.items())
+        print(f"{edition.name}\t{edition.title}\n    {shown}")
+    return 0
 
 
 def _cmd_datadict(args: argparse.Namespace) -> int:
@@ -41,7 +147,7 @@ def _cmd_datadict(args: argparse.Namespace) -> int:
     if args.check:
         current = (data_dir / "README.md").read_text(encoding="utf-8") if (data_dir / "README.md").exists() else ""
         if current != datadict.render(data_dir):
-            print(f"{data_dir / 'README.md'} is stale: run `armsledger datadict`")
+            print(f"armsledger: {data_dir / 'README.md'} is stale: run `armsledger datadict`", file=sys.stderr)
             return 1
         print(f"{data_dir / 'README.md'} is up to date")
         return 0
@@ -57,7 +163,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     editions = edition_names() if args.all else [args.edition]
     unknown = [e for e in editions if e not in edition_names()]
     if unknown:
-        print(f"unknown edition {unknown[0]!r}; known: {', '.join(edition_names())}")
+        print(f"armsledger: unknown edition {unknown[0]!r}; known: {', '.join(edition_names())}", file=sys.stderr)
         return 2
     config = BuildConfig(editions=editions, renderer=args.renderer, jobs=args.jobs, data_dir=Path(args.data).resolve(),
                          public_dir=Path(args.public).resolve(), build_dir=Path(args.build).resolve())
@@ -68,7 +174,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         try:
             renderer_name = get_renderer(config.renderer).name  # the render steps are keyed by it
         except RenderError as exc:
-            print(f"armsledger: {exc}")
+            print(f"armsledger: {exc}", file=sys.stderr)
             return 1
         steps = stale(config, renderer_name)
         print("\n".join(steps) if steps else "nothing to do: every step is up to date")
@@ -112,7 +218,9 @@ def _cmd_check_published(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="armsledger", description=__doc__)
+    parser = argparse.ArgumentParser(prog="armsledger", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     validate = sub.add_parser(
@@ -125,7 +233,15 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--archive", nargs="?", const=str(paths.DEFAULT_ARCHIVE), default=None,
                           help="folder of saved source texts; each claim's figure must occur in its source's "
                                f"file (--archive alone: {paths.DEFAULT_ARCHIVE})")
+    validate.add_argument("--format", choices=("text", "json", "github"), default="text",
+                          help="text: one problem per line (default); json: a list of problem objects and the "
+                               "summary; github: workflow-command annotations (::error file=…,line=…,col=…::…)")
     validate.set_defaults(func=_cmd_validate)
+
+    editions = sub.add_parser("editions", help="list the editions and their parameters")
+    editions.add_argument("--editions", default=str(paths.EDITIONS), help="folder of edition files")
+    editions.add_argument("--format", choices=("text", "json"), default="text")
+    editions.set_defaults(func=_cmd_editions)
 
     datadict = sub.add_parser("datadict", help="write data/README.md (the data dictionary) from datapackage.json")
     datadict.add_argument("--data", default=str(paths.DATA), help="folder with datapackage.json")
@@ -168,11 +284,29 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
     args = build_parser().parse_args(argv)
+    from armsledger.model.params import ParameterError
+    from armsledger.model.schema import SchemaError
+
     try:
         return args.func(args)
     except BrokenPipeError:  # the reader of our output went away before the end
         _silence_stdout()
         return 1
+    except (ParameterError, SchemaError) as error:  # a malformed edition file or descriptor: no traceback
+        print(f"armsledger: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("armsledger: interrupted", file=sys.stderr)
+        return 130
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("armsledger")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def _silence_stdout() -> None:

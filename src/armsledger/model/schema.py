@@ -19,8 +19,9 @@ DESCRIPTOR = "datapackage.json"
 ANNOTATION = "armsledger"
 
 # What a table is to the ledger. Exactly one sources, entities and claims table; any number of
-# record tables (the things claims support) and vocabularies (lookup tables such as categories).
-ROLES = ("sources", "entities", "claims", "record", "vocabulary")
+# record tables (the things claims support), vocabularies (lookup tables such as categories) and
+# corrections (the log of what was wrong in published data; no notebook reads it).
+ROLES = ("sources", "entities", "claims", "record", "vocabulary", "corrections")
 CORE_ROLES = ("sources", "entities", "claims")
 # What a notebook that reads every record table says in `notebook.setup(reads=...)`.
 ALL_RECORD_TABLES = "all"

@@ -86,7 +86,9 @@ def check_public(public: Path, report_source: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     figures = expected_figures(report_source)
-    editions = sorted(p for p in public.iterdir() if p.is_dir() and not p.name.startswith("."))
+    from armsledger.pipeline.publish import published_editions
+
+    editions = published_editions(public)  # earlier publications in public/archive/ were checked when published
     problems = [] if editions else [f"{public}: no published edition"]
     for edition in editions:
         problems += pdf_problems(edition / "report.pdf", figures)

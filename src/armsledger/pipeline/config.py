@@ -19,3 +19,4 @@ class BuildConfig:
     report_dir: Path = paths.REPORT
     notebooks_dir: Path = paths.NOTEBOOKS
     editions_dir: Path = paths.EDITIONS
+    citation: Path = paths.ROOT / "CITATION.cff"  # the project's bibliographic data (pipeline.project)

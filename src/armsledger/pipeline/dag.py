@@ -1,6 +1,8 @@
-"""The build as a DAG of doit tasks, per edition: execute each notebook → merge its numbers into
-_variables.yml and summary.json, write the bibliography → render HTML and PDF → notebook pages →
-publish; then the index. Incremental by content hash (doit's md5 file checks)."""
+"""The build as a DAG of doit tasks, per edition: execute each notebook; write the data the edition
+shows → its data package, SQLite database and FollowTheMoney export; compare with the previous
+publication → merge the notebooks' numbers and the changes into _variables.yml and summary.json,
+write the bibliography → render HTML and PDF → notebook pages → publish; then the index.
+Incremental by content hash (doit's md5 file checks)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import traceback
 from pathlib import Path
 
 from armsledger.model.schema import DESCRIPTOR
+from armsledger.pipeline import progress
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
 from armsledger.pipeline.publish import data_inputs, notebook_page, publish, write_index
@@ -25,20 +28,24 @@ def _code(*folders: str) -> list[Path]:
     return sorted(p for folder in folders for p in (PACKAGE / folder).glob("*.py")) + [PACKAGE / "paths.py"]
 
 
+def _pipeline_code(*modules: str) -> list[Path]:
+    return [PACKAGE / "pipeline" / f"{m}.py" for m in modules]
+
+
 def _render_code() -> list[Path]:
     return sorted([*PACKAGE.joinpath("render").glob("*.py"), *PACKAGE.joinpath("render", "fonts").glob("*.ttf")])
 
 
 def notebook_inputs(cfg: BuildConfig, name: str) -> list[Path]:
     """The files a notebook's output depends on: itself, the schema, the tables it reads (and the
-    core tables every notebook reads), and the package code it runs."""
+    core tables every notebook reads; no notebook reads the corrections), and the package code it runs."""
     from armsledger.model import schema as schema_module
 
     notebook = cfg.notebooks_dir / f"{name}.ipynb"
     schema = schema_module.load(cfg.data_dir)
     wanted = reads(notebook)
-    tables = [t for t in schema.tables
-              if t.role != "record" or wanted == ALL_RECORD_TABLES or t.name in wanted]
+    tables = [t for t in schema.tables if t.role != "corrections"
+              and (t.role != "record" or wanted == ALL_RECORD_TABLES or t.name in wanted)]
     return [notebook, cfg.data_dir / schema_module.DESCRIPTOR, *(cfg.data_dir / t.path for t in tables),
             *_code(*NOTEBOOK_CODE)]
 
@@ -67,9 +74,9 @@ def _execute_action(cfg: BuildConfig, edition: str, name: str, params: dict):
             message = (f"notebook {name}.ipynb could not be executed\n  {type(error).__name__}: {error}\n"
                        f"  traceback: {log}")
         if message:
-            print(f"  ✗ [{edition}] " + "\n    ".join(message.splitlines()), flush=True)
+            progress.say(f"  ✗ [{edition}] " + "\n    ".join(message.splitlines()), error=True)
             return False
-        print(f"  ✓ [{edition}] {name} executed in {time.perf_counter() - started:.1f} s", flush=True)
+        progress.say(f"  ✓ [{edition}] {name} executed in {time.perf_counter() - started:.1f} s")
         return True
 
     return action
@@ -110,6 +117,55 @@ def _write_edition_data(cfg: BuildConfig, edition, target: Path) -> bool:
     return True
 
 
+def _write_package(cfg: BuildConfig, edition, build: Path, version: str, day: dt.date) -> bool:
+    from armsledger.pipeline import package, project
+
+    package.write(build, edition, version, day, project.load(cfg.citation))
+    return True
+
+
+def _write_database(cfg: BuildConfig, edition, build: Path, version: str) -> bool:
+    from armsledger.pipeline import database, project
+
+    database.write(build, edition, version, project.load(cfg.citation))
+    return True
+
+
+def _write_ftm(build: Path) -> bool:
+    from armsledger.pipeline import ftm
+
+    ftm.write(build)
+    return True
+
+
+def _write_changes(cfg: BuildConfig, edition, build: Path, version: str, day: dt.date) -> bool:
+    from armsledger.pipeline import changes, variables
+
+    changes.write(build, cfg.public_dir, edition.name, variables.notebook_summary(build), day.isoformat(), version)
+    return True
+
+
+def edition_block(cfg: BuildConfig, edition, version: str, day: dt.date) -> dict:
+    """summary.json's `edition` block: what the edition shows, from which data, built when."""
+    from armsledger.pipeline.package import edition_parameters
+
+    return {"name": edition.name, "title": edition.title, "description": edition.description,
+            "parameters": edition_parameters(edition), "data_version": version, "build_date": day.isoformat()}
+
+
+def _write_variables(cfg: BuildConfig, edition, build: Path, renderer_name: str, version: str,
+                     day: dt.date) -> bool:
+    import yaml
+
+    from armsledger.pipeline import variables
+    from armsledger.pipeline.changes import VARIABLES_NAME
+
+    extra = yaml.safe_load((build / VARIABLES_NAME).read_text(encoding="utf-8")) or {}
+    extra.update(edition_variables(cfg, edition, renderer_name))
+    variables.merge(build, extra, {"edition": edition_block(cfg, edition, version, day)})
+    return True
+
+
 def _write_references(data_dir: Path, target: Path) -> bool:
     from armsledger.model.ledger import read_tables
     from armsledger.pipeline import references
@@ -127,15 +183,23 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
     """The DAG as doit task dicts (file_dep/targets are content-hashed by doit)."""
     from armsledger.model.params import load_edition
     from armsledger.model.schema import load as load_schema
-    from armsledger.pipeline import variables
     from armsledger.render import get_renderer
     from armsledger.render.project import prepare
 
     report_inputs = [cfg.report_dir / "_quarto.yml", cfg.report_dir / "index.qmd",
                      *sorted(p for p in (cfg.report_dir / "assets").rglob("*") if p.is_file())]
+    from armsledger.model.schema import data_version
+    from armsledger.pipeline.changes import CHANGES_NAME, VARIABLES_NAME
+    from armsledger.pipeline.database import DB_NAME, METADATA_NAME
+    from armsledger.pipeline.edition_data import RECORDS_FILE
+    from armsledger.pipeline.ftm import FTM_NAME
+    from armsledger.pipeline.package import PACKAGE_DIR, ZIP_NAME
+
     names = notebook_names(cfg.notebooks_dir)
     schema = load_schema(cfg.data_dir)
     data = data_inputs(cfg.data_dir)
+    version, day = data_version(cfg.data_dir), build_date()
+    citation = [cfg.citation] if cfg.citation.exists() else []
     out = []
     for edition_name in cfg.editions:
         edition = load_edition(edition_name, cfg.editions_dir)
@@ -157,24 +221,65 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                 "clean": True,
             })
         var_file, summary_file = build / "_variables.yml", build / "summary.json"
-        out.append({
-            "name": f"variables:{edition_name}",
-            "title": lambda t, e=edition_name: f"[{e}] writing _variables.yml and summary.json",
-            "actions": [lambda b=build, e=edition: bool(variables.merge(
-                b, edition_variables(cfg, e, renderer_name)))],
-            "file_dep": [str(p) for p in [*fragments, edition_file, *data, *_code("pipeline")]],
-            "targets": [str(var_file), str(summary_file)],
-            "uptodate": [_config_changed({"renderer": renderer_name})],  # the report names its renderer
-        })
         edition_data = build / "data"
         edition_files = [edition_data / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]
+        records_file = build / RECORDS_FILE
         out.append({
             "name": f"data:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] writing the data the edition shows",
             "actions": [lambda e=edition, d=edition_data: _write_edition_data(cfg, e, d)],
-            "file_dep": [str(p) for p in [*data, edition_file, *_code("model"),
+            "file_dep": [str(p) for p in [*data, edition_file, *_code("model"), PACKAGE / "present" / "format.py",
                                           PACKAGE / "pipeline" / "edition_data.py"]],
-            "targets": [str(p) for p in [*edition_files, build / "hidden.json"]],
+            "targets": [str(p) for p in [*edition_files, build / "hidden.json", records_file]],
+        })
+        package_dir = build / PACKAGE_DIR
+        package_files = [package_dir / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]
+        zip_file = build / ZIP_NAME
+        out.append({
+            "name": f"package:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the data package",
+            "actions": [lambda e=edition, b=build: _write_package(cfg, e, b, version, day)],
+            "file_dep": [str(p) for p in [*edition_files, edition_file, *citation, *_pipeline_code(
+                "package", "formula", "project")]],
+            "targets": [str(p) for p in [*package_files, zip_file]],
+            "uptodate": [_config_changed({"data_version": version})],
+        })
+        db_files = [build / DB_NAME, build / METADATA_NAME]
+        out.append({
+            "name": f"database:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the SQLite database",
+            "actions": [lambda e=edition, b=build: _write_database(cfg, e, b, version)],
+            "file_dep": [str(p) for p in [*edition_files, records_file, edition_file, *citation,
+                                          *_pipeline_code("database", "project")]],
+            "targets": [str(p) for p in db_files],
+            "uptodate": [_config_changed({"data_version": version})],
+        })
+        ftm_file = build / FTM_NAME
+        out.append({
+            "name": f"ftm:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the FollowTheMoney export",
+            "actions": [lambda b=build: _write_ftm(b)],
+            "file_dep": [str(p) for p in [*edition_files, records_file, *_pipeline_code("ftm")]],
+            "targets": [str(ftm_file)],
+        })
+        changes_files = [build / CHANGES_NAME, build / VARIABLES_NAME]
+        out.append({
+            # Compares with what public/ holds when it runs, but depends only on what this build makes:
+            # the comparison picks the publication that says something else (pipeline.changes).
+            "name": f"changes:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] comparing with the previous publication",
+            "actions": [lambda e=edition, b=build: _write_changes(cfg, e, b, version, day)],
+            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes", "formula")]],
+            "targets": [str(p) for p in changes_files],
+        })
+        out.append({
+            "name": f"variables:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing _variables.yml and summary.json",
+            "actions": [lambda b=build, e=edition: _write_variables(cfg, e, b, renderer_name, version, day)],
+            "file_dep": [str(p) for p in [*fragments, build / VARIABLES_NAME, edition_file, *data,
+                                          *_code("pipeline")]],
+            "targets": [str(var_file), str(summary_file)],
+            "uptodate": [_config_changed({"renderer": renderer_name})],  # the report names its renderer
         })
         refs = build / "references.json"
         out.append({
@@ -192,8 +297,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             started = time.perf_counter()
             prepare(b, cfg.report_dir)
             get_renderer(renderer_name).render(b)
-            print(f"  ✓ [{e}] rendered HTML and PDF ({renderer_name}) in {time.perf_counter() - started:.1f} s",
-                  flush=True)
+            progress.say(f"  ✓ [{e}] rendered HTML and PDF ({renderer_name}) in {time.perf_counter() - started:.1f} s")
             return True
 
         out.append({
@@ -219,17 +323,24 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "name": f"publish:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] publishing to {cfg.public_dir / e}",
             "actions": [lambda e=edition_name: bool(publish(cfg, e))],
-            "file_dep": [str(p) for p in [html, pdf, summary_file, *executed_books, *pages, *edition_files,
-                                          PACKAGE / "pipeline" / "publish.py"]],
-            "targets": [str(public / "index.html"), str(public / "report.pdf")],
+            "file_dep": [str(p) for p in [html, pdf, summary_file, var_file, refs, *executed_books, *pages,
+                                          *package_files, zip_file, *db_files, ftm_file, *changes_files,
+                                          *_pipeline_code("publish", "changes")]],
+            "targets": [str(public / name) for name in ("index.html", "report.pdf", "summary.json",
+                                                        f"data/{DESCRIPTOR}")],
         })
     out.append({
         "name": "index",
-        "title": lambda t: f"writing {cfg.public_dir / 'index.html'}",
+        "title": lambda t: f"writing {cfg.public_dir / 'index.html'} and editions.json",
         "actions": [lambda: bool(write_index(cfg))],
         "task_dep": [f"publish:{e}" for e in cfg.editions],
-        "file_dep": [str(cfg.editions_dir / f"{e}.yml") for e in cfg.editions],
-        "targets": [str(cfg.public_dir / "index.html")],
+        # A publication that replaces one which said something else archives it: its summary.json or
+        # datapackage.json differ, so the index (which links the archive) is written again.
+        "file_dep": [str(p) for e in cfg.editions for p in (cfg.editions_dir / f"{e}.yml",
+                                                            cfg.public_dir / e / "summary.json",
+                                                            cfg.public_dir / e / "data" / DESCRIPTOR)]
+        + [str(p) for p in [*citation, *_pipeline_code("publish")]],
+        "targets": [str(cfg.public_dir / "index.html"), str(cfg.public_dir / "editions.json")],
         "uptodate": [_config_changed(sorted(cfg.editions))],
     })
     return out

@@ -28,6 +28,13 @@ field's `kind`:
 A field marked `claimable` may be named in `claims.fields`; `names_row` marks the fields that name a
 row (a figure cited for a reference is matched against them).
 
+Published copies (the data package, CSV and XLSX downloads of each edition) are safe to open in a
+spreadsheet: a text cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage return, which a
+spreadsheet would run as a formula, is published with a leading apostrophe (`'=…`), as OWASP
+recommends for CSV injection. Only text fields are escaped, and only where needed: numbers (a
+negative amount is a number) and EDTF dates are published as they are, and the tables in this
+folder are never escaped. Remove the apostrophe to read such a cell as it was entered.
+
 | table | one row is |
 |---|---|
 {overview}

@@ -56,11 +56,14 @@ def _entities_shown(ledger: Ledger, rows: dict[str, list[dict]]) -> set[str]:
 
 
 HIDDEN_FILE = "hidden.json"
+RECORDS_FILE = "records.json"
+CORRECTED_ID = "record_id"  # the field of a corrections table naming the corrected row
 
 
 def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
     """Write the edition's tables, datapackage.json, data dictionary and licence to `target`, and
-    beside them (`hidden.json`) how many records its `as_of` hides and why; rows per table."""
+    beside them how many records its `as_of` hides and why (`hidden.json`) and one row per record it
+    shows with what the model derives (`records.json`); rows per table."""
     ledger = for_edition(Params(**{**params.as_dict(), "data_dir": str(data_dir)}))
     schema = ledger.schema
     raw: dict[str, tuple[list[str], list[dict]]] = {}
@@ -82,8 +85,13 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
     entities = schema.core("entities")
     keep[entities.name] = _entities_shown(ledger, shown)
     for table in schema.tables:
-        if table.name not in keep:  # vocabularies (categories) are shown whole
+        if table.name not in keep and table.role != "corrections":  # vocabularies (categories) are shown whole
             keep[table.name] = {r.get(table.primary_key) for r in raw[table.name][1]}
+    shown_ids = set().union(*keep.values())
+    for table in schema.with_role("corrections"):
+        # A correction is shown with the row it corrects; one to a row the edition hides would tell of it.
+        keep[table.name] = {r.get(table.primary_key) for r in raw[table.name][1]
+                            if r.get(CORRECTED_ID) in shown_ids}
 
     target.mkdir(parents=True, exist_ok=True)
     counts = {}
@@ -118,11 +126,58 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
         "as_of": params.as_of,
         "hidden": {reason: sorted(group["record_id"]) for reason, group in hidden.groupby("reason")},
     }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (target.parent / RECORDS_FILE).write_text(json.dumps(record_rows(ledger), indent=1, ensure_ascii=False) + "\n",
+                                              encoding="utf-8")
     shutil.copy2(Path(data_dir) / DESCRIPTOR, target / DESCRIPTOR)
     for name in EXTRAS:
         if (Path(data_dir) / name).exists():
             shutil.copy2(Path(data_dir) / name, target / name)
     return counts
+
+
+# What `records.json` holds per record, beside its label and value as reported: the model's
+# derived columns (model.ledger), dates as ISO text.
+RECORD_COLUMNS = ("record_id", "table", "date", "earliest", "latest", "precision", "amount", "amount_max",
+                  "amount_kind", "currency", "value_date", "value_basis", "value_eur", "value_usd", "fx_rate_eur",
+                  "fx_date_eur", "fx_rate_usd", "fx_date_usd", "count", "count_kind", "certainty",
+                  "certainty_reason", "best_grade", "independent_sources", "supporting_claims", "opposing_claims",
+                  "first_reported", "visible_from", "source_ids")
+
+
+def _plain(value):
+    """A cell as JSON: None for blank or missing, ISO text for timestamps, Python numbers."""
+    if isinstance(value, list | tuple):
+        return list(value)
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return value.item() if hasattr(value, "item") else value  # numpy scalars as Python numbers
+
+
+def record_rows(ledger: Ledger) -> list[dict]:
+    """One dict per record the edition shows: a label (the fields that name its row, else its own
+    wording), the value as its sources report it, and the model's derived columns."""
+    from armsledger.present.format import reported_text
+
+    labels: dict[str, str] = {}
+    for spec in ledger.schema.records:
+        naming = [f.name for f in spec.fields if f.names_row] + [f.name for f in spec.fields
+                                                                  if f.kind == "prose" and not f.names_row]
+        frame = ledger.tables[spec.name]
+        for row in frame[[spec.primary_key, *naming]].itertuples(index=False):
+            labels[row[0]] = next((str(v) for v in row[1:] if isinstance(v, str) and v.strip()), "")
+    rows = []
+    for record in ledger.records.sort_values(["table", "record_id"]).to_dict("records"):
+        row = {"record_id": record["record_id"], "table": record["table"], "label": labels.get(record["record_id"], "")}
+        row.update({name: _plain(record.get(name)) for name in RECORD_COLUMNS[2:]})
+        amount = record.get("amount")
+        disclosed = amount is not None and amount == amount
+        row["value_reported"] = (reported_text(amount, record["currency"], record["amount_kind"],
+                                               record.get("amount_max", float("nan")))
+                                 if disclosed or record.get("amount_kind") == "undisclosed" else "")
+        rows.append(row)
+    return rows
 
 
 def hidden_warning(edition: str, build_dir: Path) -> str:

@@ -1,5 +1,6 @@
 """Running the DAG: validation first, then doit with the build's own loader and a reporter that
-prints one line per step that runs and keeps each failure's full traceback under build/logs/."""
+prints one line per step that runs (a counted progress bar on a terminal), errors on stderr, and
+keeps each failure's full traceback under build/logs/."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import contextlib
 import io
 import time
 
+from armsledger.pipeline import progress
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.dag import log_failure, tasks
 from armsledger.pipeline.publish import recover
@@ -44,41 +46,51 @@ def _reporter_class(cfg: BuildConfig):
     from doit.reporter import ConsoleReporter
 
     class ProgressReporter(ConsoleReporter):
-        """One line per task that runs; up-to-date tasks are counted, not listed."""
+        """One line per task that runs; up-to-date tasks are counted, not listed. Everything goes
+        through the build's display (pipeline.progress), which holds one lock for every line."""
 
         def __init__(self, outstream, options):
             super().__init__(outstream, options)
             self.skipped = 0
             self.ran = 0
+            self.display = progress.begin(progress.Display())
+
+        def initialize(self, tasks, selected_tasks):
+            self.display.start(len(tasks))
 
         def write(self, text):
-            # The current sys.stdout, not the stream doit captured when it started.
-            print(text, end="", flush=True)
+            self.display.say(text)
 
         def execute_task(self, task):
             self.ran += 1
             title = task.title() if task.actions else ""
-            if title and not task.name.startswith("page:"):  # notebook pages are bookkeeping, not news
-                self.write(f"→ {title}\n")
+            # Notebook pages are bookkeeping, not news: counted, not listed.
+            self.display.step(title or task.name, announce=bool(title) and not task.name.startswith("page:"))
 
         def skip_uptodate(self, task):
             self.skipped += 1
+            self.display.skip()
+
+        def skip_ignore(self, task):
+            self.display.skip()
 
         def add_failure(self, task, fail):
             # Recorded here, reported once in complete_run without doit's traceback dump.
             self.failures.append({"task": task, "exception": fail})
 
         def complete_run(self):
+            self.display.stop()
             for failure in self.failures:
-                self.write(f"✗ {failure['task'].name} failed\n")
-                for line in _failure_summary(failure["exception"]):
-                    self.write(f"    {line}\n")
+                lines = [f"✗ {failure['task'].name} failed"]
+                lines += [f"    {line}" for line in _failure_summary(failure["exception"])]
                 full = failure["exception"].get_msg() if hasattr(failure["exception"], "get_msg") else ""
                 if full and "returned False" not in full:
-                    self.write(f"    traceback: {log_failure(cfg, failure['task'].name, full)}\n")
+                    lines.append(f"    traceback: {log_failure(cfg, failure['task'].name, full)}")
+                self.display.say("\n".join(lines), error=True)
             for error in self.runtime_errors:
-                self.write(f"✗ {error}\n")
-            self.write(f"{self.ran} step(s) ran, {self.skipped} up to date\n")
+                self.display.say(f"✗ {error}", error=True)
+            self.display.say(f"{self.ran} step(s) ran, {self.skipped} up to date")
+            progress.end()
 
     return ProgressReporter
 
@@ -145,32 +157,35 @@ def _run(cfg: BuildConfig, started: float) -> int:
 
     problems = validate_step(cfg)
     if problems:
-        print("\n".join(problems))
-        print(f"{len(problems)} data problem(s); nothing was built or published.")
+        progress.say("\n".join(problems), error=True)
+        progress.say(f"{len(problems)} data problem(s); nothing was built or published.", error=True)
         return 2
-    print(f"✓ data valid ({cfg.data_dir})")
+    progress.say(f"✓ data valid ({cfg.data_dir})")
     try:
         renderer_name = get_renderer(cfg.renderer).name
     except RenderError as error:
-        print(f"✗ {error}")
+        progress.say(f"✗ {error}", error=True)
         return 1
     cfg.build_dir.mkdir(parents=True, exist_ok=True)
     for edition in cfg.editions:
         recover(cfg.public_dir, edition) if cfg.public_dir.exists() else None
-    status = DoitMain(Loader(cfg, renderer_name)).run(["run"])
+    try:
+        status = DoitMain(Loader(cfg, renderer_name)).run(["run"])
+    finally:
+        progress.end()  # an interrupted run leaves no progress bar behind
     elapsed = time.perf_counter() - started
     if status != 0:
-        print(f"build failed after {elapsed:.1f} s; earlier publications in {cfg.public_dir} are untouched; "
-              f"executed notebooks are kept in {cfg.build_dir}")
+        progress.say(f"build failed after {elapsed:.1f} s; earlier publications in {cfg.public_dir} are untouched; "
+                     f"executed notebooks are kept in {cfg.build_dir}", error=True)
         return 1
     from armsledger.pipeline.edition_data import hidden_warning
 
     for edition in cfg.editions:
         warning = hidden_warning(edition, cfg.build_dir)
         if warning:
-            print(warning)
-    print(f"done in {elapsed:.1f} s:")
+            progress.say(warning)
+    progress.say(f"done in {elapsed:.1f} s:")
     for edition in cfg.editions:
         folder = cfg.public_dir / edition
-        print(f"  {edition}: {folder / 'index.html'}  {folder / 'report.pdf'}")
+        progress.say(f"  {edition}: {folder / 'index.html'}  {folder / 'report.pdf'}")
     return 0
