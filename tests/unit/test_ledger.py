@@ -314,7 +314,7 @@ def test_only_leaves_other_record_tables_empty(small):
             assert list(ledger.tables[table].columns) == list(small.tables[table].columns)
     # Tables that are not record tables (sources, entities, claims, vocabularies) are always read whole.
     always = [t.name for t in small.schema.tables if t.role != "record"]
-    assert always == ["sources", "entities", "claims", "categories"]
+    assert always == ["sources", "entities", "claims", "categories", "corrections"]
     for table in always:
         assert len(ledger.tables[table]) == len(small.tables[table])
     assert set(ledger.claims["record_id"]) <= set(ledger.records["record_id"])

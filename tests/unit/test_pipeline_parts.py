@@ -132,10 +132,9 @@ def test_the_data_package_is_the_same_bytes_for_the_same_data(tmp_path):
     assert (tmp_path / "a.zip").read_bytes() == (tmp_path / "b.zip").read_bytes()
     with zipfile.ZipFile(tmp_path / "a.zip") as archive:
         names = archive.namelist()
-        assert names[0] == "armsledger-data/datapackage.json"
-        assert set(names) == {f"armsledger-data/{p.name}" for p in schema_module.data_files(data)} | {
-            "armsledger-data/README.md"}
-        assert archive.read("armsledger-data/claims.csv") == (data / "claims.csv").read_bytes()
+        assert names[0] == "datapackage.json"  # at the root, where data-package tools look
+        assert set(names) == {p.name for p in schema_module.data_files(data)} | {"README.md"}
+        assert archive.read("claims.csv") == (data / "claims.csv").read_bytes()
 
 
 def test_interrupted_publish_is_recovered(tmp_path):
@@ -292,7 +291,7 @@ def test_the_data_dictionary_is_generated_from_the_schema(tmp_path, capsys):
     assert "| `entity_ids` | string | required | kind `id_list` of entities, claimable |" in text
     assert all(f"- `{kind}`: " in text for kind in schema_module.KINDS)
     assert cli.main(["datadict", "--data", str(data), "--check"]) == 1
-    assert "README.md is stale: run `armsledger datadict`" in capsys.readouterr().out
+    assert "README.md is stale: run `armsledger datadict`" in capsys.readouterr().err
     assert cli.main(["datadict", "--data", str(data)]) == 0
     assert (data / "README.md").read_text(encoding="utf-8") == text
     assert cli.main(["datadict", "--data", str(data), "--check"]) == 0
@@ -319,4 +318,4 @@ def test_dry_run_checks_the_steps_of_the_renderer_that_would_run(monkeypatch, ca
 def test_an_unknown_edition_is_a_command_line_error(capsys):
     assert cli.main(["build", "--edition", "nope"]) == 2
     known = "as-of-2024-06, default-2025-02, latest, usd-confirmed"
-    assert capsys.readouterr().out == f"unknown edition 'nope'; known: {known}\n"
+    assert capsys.readouterr().err == f"armsledger: unknown edition 'nope'; known: {known}\n"

@@ -25,7 +25,8 @@ def descriptor() -> dict:
 
 
 def test_roles_of_the_tables(package):
-    assert [t.name for t in package.tables] == ["sources", "entities", *RECORD_TABLES, "claims", "categories"]
+    assert [t.name for t in package.tables] == ["sources", "entities", *RECORD_TABLES, "claims", "categories",
+                                                "corrections"]
     assert package.record_names == RECORD_TABLES
     assert [t.name for t in package.records] == list(RECORD_TABLES)
     assert package.core("sources").name == "sources" and package.core("claims").name == "claims"
@@ -72,7 +73,7 @@ def test_money_and_references(package):
 
 def test_files_and_version(tmp_path):
     assert [p.name for p in schema.data_files(SMALL)] == ["datapackage.json", *(f"{t}.csv" for t in (
-        "sources", "entities", *RECORD_TABLES, "claims", "categories"))]
+        "sources", "entities", *RECORD_TABLES, "claims", "categories", "corrections"))]
     assert schema.load(SMALL).files(SMALL) == schema.data_files(SMALL)[1:]
     assert schema.data_version(SMALL) != schema.data_version(MINI)
     # An unreadable descriptor names no tables: the validator says what is wrong with it.
@@ -102,7 +103,7 @@ def _resource(descriptor: dict, name: str) -> dict:
     ("mutate", "message"),
     [
         (lambda d: _resource(d, "claims")["armsledger"].update(role="evidence"),
-         "`armsledger.role` must be one of sources, entities, claims, record, vocabulary, got 'evidence'"),
+         "`armsledger.role` must be one of sources, entities, claims, record, vocabulary, corrections, got 'evidence'"),
         (lambda d: _resource(d, "claims").pop("armsledger"), "needs exactly one claims table, found 0"),
         (lambda d: _resource(d, "events")["armsledger"].update(role="sources"),
          "needs exactly one sources table, found 2"),

@@ -201,7 +201,7 @@ def test_mini_is_clean():
     result = outcome(MINI)
     assert result.messages == []
     assert result.ok
-    assert result.summary[0] == "checked 10 tables, 18 rows in data: no problems"
+    assert result.summary[0] == "checked 11 tables, 18 rows in data: no problems"
     assert result.summary[1].startswith("archive: not checked")
     assert result.archive is None
 
@@ -247,7 +247,7 @@ def test_all_problems_are_reported_at_once():
 def test_tables_are_exposed():
     result = outcome(BAD["blank-row"])
     assert set(result.tables) == {"sources", "entities", "categories", "contracts", "contract_lines",
-                                  "transfers", "flights", "events", "aggregates", "claims"}
+                                  "transfers", "flights", "events", "aggregates", "claims", "corrections"}
     assert result.tables["events"][0]["event_id"] == "fixture-meeting-2024-09"
     assert result.row_numbers["events"] == [3]
     assert result.tables["transfers"][0]["amount"] == "14000000"
@@ -342,7 +342,7 @@ def test_cli_reports_problems_with_exit_status_2(make_ledger, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert status == 2
     assert lines[0] == MESSAGES["figure-agreement"]
-    assert lines[1] == "checked 10 tables, 18 rows in data: 1 problem (figure-agreement 1)"
+    assert lines[1] == "checked 11 tables, 18 rows in data: 1 problem (figure-agreement 1)"
     assert lines[2] == "archive: not checked (no --archive folder given)"
 
 
@@ -367,7 +367,7 @@ def test_cli_clean_exit_status_0_and_a_stamp_that_spares_the_build_a_second_run(
     assert not is_validated(data)
     assert cli.main(["validate", "--data", "data", "--archive", str(ARCHIVE)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "checked 10 tables, 18 rows in data: no problems"
+    assert lines[0] == "checked 11 tables, 18 rows in data: no problems"
     assert is_validated(data)
     (data / "flights.csv").write_text((data / "flights.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert not is_validated(data)  # the stamp names the content

@@ -2,7 +2,7 @@
 package (valid Frictionless, formula-safe, no hidden record), the SQLite database (Datasette finds
 "Hermes"), the FollowTheMoney export (entities round-trip), what-changed comparison, the CLI.
 
-Run alone with: .venv/bin/pytest -q --noconftest -p no:cacheprovider tests/unit/test_open_data.py
+Part of the pipeline lane: it builds the editions of the real ledger (with a hostile note).
 """
 
 from __future__ import annotations
