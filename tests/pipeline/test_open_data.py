@@ -19,11 +19,12 @@ import pytest
 
 from armsledger import paths
 from armsledger.cli import main
+from armsledger.model import formula
 from armsledger.model.ledger import for_edition
 from armsledger.model.params import Params, edition_names, load_edition
 from armsledger.model.schema import data_version
 from armsledger.model.schema import load as load_schema
-from armsledger.pipeline import changes, database, edition_data, formula, ftm, package, project
+from armsledger.pipeline import changes, database, edition_data, ftm, package, project
 
 HOSTILE = '=HYPERLINK("http://x","y")'
 BUILD_DATE = dt.date(2025, 3, 1)

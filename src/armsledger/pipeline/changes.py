@@ -275,7 +275,7 @@ def changes_summary(changes: dict) -> dict[str, str]:
 
 def corrections_summary(rows: list[dict]) -> dict[str, str]:
     """Display strings for the corrections the edition lists; `corrections_shown` is "yes" when there are any."""
-    from armsledger.pipeline.formula import unescape_cell
+    from armsledger.model.formula import unescape_cell
     from armsledger.present.markdown import escape
 
     rows = [{k: unescape_cell(v) for k, v in row.items()} for row in rows]  # read from the published copy

@@ -14,10 +14,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from armsledger.model import formula
 from armsledger.model.params import Edition
 from armsledger.model.schema import DESCRIPTOR
 from armsledger.model.schema import load as load_schema
-from armsledger.pipeline import formula
 from armsledger.pipeline.project import DATA_LICENCE, Project
 
 PACKAGE_DIR = "package"
