@@ -26,3 +26,4 @@ DEFAULT_ARCHIVE = ROOT.parent / "shared" / "seeds"
 FIGURES = "figures"
 TABLES = "tables"
 FRAGMENTS = "fragments"
+DOWNLOADS = "downloads"  # the data behind each table and figure, published under data/tables/

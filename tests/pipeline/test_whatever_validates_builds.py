@@ -77,7 +77,7 @@ def quiet_notebooks(monkeypatch):
 
     real_for_edition = notebook.for_edition
     monkeypatch.setattr(notebook, "for_edition", for_edition)
-    monkeypatch.setattr(notebook, "show_figure", lambda fig, params, name: plt.close(fig))
+    monkeypatch.setattr(notebook, "show_figure", lambda fig, params, name, **data: plt.close(fig))
     monkeypatch.setattr(notebook, "display", lambda *args, **kwargs: None)
 
 

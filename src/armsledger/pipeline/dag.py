@@ -14,7 +14,7 @@ import traceback
 from pathlib import Path
 
 from armsledger.model.schema import DESCRIPTOR
-from armsledger.pipeline import progress
+from armsledger.pipeline import downloads, progress
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
 from armsledger.pipeline.publish import data_inputs, notebook_page, publish, write_index
@@ -240,7 +240,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "title": lambda t, e=edition_name: f"[{e}] writing the data package",
             "actions": [lambda e=edition, b=build: _write_package(cfg, e, b, version, day)],
             "file_dep": [str(p) for p in [*edition_files, edition_file, *citation, *_pipeline_code(
-                "package", "formula", "project")]],
+                "package", "project"), PACKAGE / "model" / "formula.py"]],
             "targets": [str(p) for p in [*package_files, zip_file]],
             "uptodate": [_config_changed({"data_version": version})],
         })
@@ -269,7 +269,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "name": f"changes:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] comparing with the previous publication",
             "actions": [lambda e=edition, b=build: _write_changes(cfg, e, b, version, day)],
-            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes", "formula")]],
+            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes"), PACKAGE / "model" / "formula.py"]],
             "targets": [str(p) for p in changes_files],
         })
         out.append({
@@ -319,12 +319,24 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                 "targets": [str(page)],
             })
         public = cfg.public_dir / edition_name
+        tables_dir = build / downloads.TABLES_DIR
+        workbook = tables_dir / downloads.WORKBOOK
+        about = {"title": edition.title, "edition": edition_name, "version": version[:12],
+                 "build_date": day.isoformat()}
+        out.append({
+            "name": f"downloads:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the CSV and XLSX downloads",
+            "actions": [lambda b=build, a=about: bool(downloads.write(b, a))],
+            "file_dep": [str(p) for p in [*executed_books, records_file, *_pipeline_code("downloads")]],
+            "targets": [str(workbook), str(tables_dir / downloads.RECORDS_CSV)],
+            "uptodate": [_config_changed(about)],
+        })
         out.append({
             "name": f"publish:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] publishing to {cfg.public_dir / e}",
             "actions": [lambda e=edition_name: bool(publish(cfg, e))],
             "file_dep": [str(p) for p in [html, pdf, summary_file, var_file, refs, *executed_books, *pages,
-                                          *package_files, zip_file, *db_files, ftm_file, *changes_files,
+                                          *package_files, zip_file, *db_files, ftm_file, *changes_files, workbook,
                                           *_pipeline_code("publish", "changes")]],
             "targets": [str(public / name) for name in ("index.html", "report.pdf", "summary.json",
                                                         f"data/{DESCRIPTOR}")],

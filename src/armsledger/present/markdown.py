@@ -46,7 +46,9 @@ def citations(source_ids: list[str] | None) -> str:
 
 
 def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: dict[str, str] | None = None) -> str:
-    """Pipe table; every cell escaped except `raw_columns` (our own Markdown, e.g. citations)."""
+    """Pipe table; every cell escaped except `raw_columns` (our own Markdown, e.g. citations). Columns
+    named with a leading `_` are data for the table's download (present.downloads), not shown."""
+    frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
     if frame.empty:
         return "*No records match this edition's filters.*"
     cells = frame.copy()

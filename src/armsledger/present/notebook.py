@@ -15,8 +15,9 @@ from IPython.display import Image, Markdown, display
 from armsledger.model.dates import parse_edtf
 from armsledger.model.ledger import ALL_RECORD_TABLES, Ledger, for_edition
 from armsledger.model.params import Params
-from armsledger.paths import FIGURES, FRAGMENTS, TABLES
-from armsledger.present import charts
+from armsledger.paths import DOWNLOADS, FIGURES, FRAGMENTS, TABLES
+from armsledger.present import charts, downloads
+from armsledger.present.markdown import to_markdown, truncated
 from armsledger.validate.cache import ensure_valid
 
 # Values papermill can inject; anything else in a notebook's namespace (modules, functions,
@@ -52,19 +53,33 @@ def period_bounds(params: Params) -> tuple[pd.Timestamp, pd.Timestamp]:
             pd.Timestamp(parse_edtf(params.period_end).latest))
 
 
-def show_figure(fig: plt.Figure, params: Params, name: str) -> None:
-    """Save the figure under out_dir/figures and display those same PNG bytes as the cell's only output."""
+def show_figure(fig: plt.Figure, params: Params, name: str, data: pd.DataFrame | None = None,
+                ledger: Ledger | None = None) -> None:
+    """Save the figure under out_dir/figures, and the data it draws as out_dir/downloads/figure-<name>.csv;
+    display those same PNG bytes as the cell's only output."""
     path = charts.save(fig, params.out_path / FIGURES / f"{name}.png")
     plt.close(fig)
+    if data is not None:
+        downloads.write_csv(data, params.out_path / DOWNLOADS / f"figure-{name}.csv", ledger)
     display(Image(data=path.read_bytes(), format="png"))
 
 
-def show_table(markdown: str, params: Params, name: str) -> None:
-    """Save the Markdown table under out_dir/tables and display it as the cell's only output."""
+def show_table(table: pd.DataFrame, params: Params, name: str, ledger: Ledger | None = None,
+               align: dict[str, str] | None = None, raw_columns: tuple[str, ...] = ("sources",)) -> None:
+    """Save the table as Markdown under out_dir/tables and its data as out_dir/downloads/table-<name>.csv
+    (every row, ids, ISO dates, values in EUR and USD), and display the Markdown as the cell's only
+    output. A table longer than markdown.MAX_PRINTED_ROWS is printed to that length, with a line
+    saying how many rows there are (its frame's attrs["truncate"] names the noun and columns)."""
+    downloads.write_csv(table, params.out_path / DOWNLOADS / f"table-{name}.csv", ledger)
+    printed = table
+    if "truncate" in table.attrs:
+        noun, note_column, mark_column = table.attrs["truncate"]
+        printed = truncated(table, noun, note_column=note_column, mark_column=mark_column)
+    text = to_markdown(printed, raw_columns=raw_columns, align=align)
     path = params.out_path / TABLES / f"{name}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(markdown + "\n", encoding="utf-8")
-    display(Markdown(markdown))
+    path.write_text(text + "\n", encoding="utf-8")
+    display(Markdown(text))
 
 
 def _plain(value):

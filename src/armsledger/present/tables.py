@@ -18,7 +18,7 @@ from armsledger.present.format import (
     reported_text,
     rounded_cell,
 )
-from armsledger.present.markdown import citations, truncated
+from armsledger.present.markdown import citations
 
 NUMERIC_ALIGN = {c: "right" for c in ("rows", "records", "sources", "independent lines", "claims", *TIER_COLUMNS)}
 
@@ -96,6 +96,7 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
     for row in ordered_records(ledger).itertuples(index=False):
         count = "" if pd.isna(row.count) else f"{'≥ ' if row.count_kind == 'at_least' else ''}{row.count}"
         rows.append({
+            "_record_id": row.record_id,
             "id": row.record_id,
             "table": titles[row.table],
             "date": period_label(row.date) if row.date else "",
@@ -108,9 +109,11 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
 
 
 def record_list(ledger: Ledger) -> pd.DataFrame:
-    """The appendix: record_table, capped at markdown.MAX_PRINTED_ROWS rows and a closing row
-    saying how many there are and that all are in the data package."""
-    return truncated(record_table(ledger), "records", note_column="what", mark_column="id")
+    """The appendix: record_table, printed to markdown.MAX_PRINTED_ROWS rows with a closing row saying
+    how many there are (notebook.show_table reads attrs["truncate"]); its download holds every row."""
+    frame = record_table(ledger)
+    frame.attrs["truncate"] = ("records", "what", "id")
+    return frame
 
 
 # ----------------------------------------------------------------------------- timeline (02, 05)
@@ -161,14 +164,17 @@ def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
     """The timeline as a table for readers who cannot see the chart; beyond markdown.MAX_PRINTED_ROWS
     (1,000) items, the first ones and a row saying how many there are."""
     items = timeline_items(items)
-    return truncated(pd.DataFrame({
+    frame = pd.DataFrame({
+        "_record_id": items["record_id"],
         "date": [_when(r) for r in items.itertuples(index=False)],
         "lane": items["lane"],
         "item": items["text"],
         "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
         "sources": [citations(s) for s in items["source_ids"]],
-    }), "items", note_column="item", mark_column="date")
+    })
+    frame.attrs["truncate"] = ("items", "item", "date")
+    return frame
 
 
 # ----------------------------------------------------------------------------- values (03)
@@ -189,6 +195,7 @@ def reported_column(frame: pd.DataFrame) -> list[str]:
 
 def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     table = pd.DataFrame({
+        "_record_id": exports["record_id"],
         "period": [period_label(p) for p in exports["period"]],
         "exporter": exports["exporter"],
         "as reported": reported_column(exports),
@@ -211,6 +218,7 @@ def yearly_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     if years.empty:
         return years
     return pd.DataFrame({
+        "_currency": currency, "_sum_of_disclosed_values": years["reported_sum"], "_upper_bound": years["high"],
         "year": years["year"].astype(str),
         "records": years["records"].astype(str),
         "value undisclosed": years["undisclosed"].astype(str),
@@ -225,6 +233,8 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     if table.empty:
         return table
     return pd.DataFrame({
+        "_currency": currency, "_sum_of_disclosed_values": table["reported_sum"],
+        "_first": table["first"], "_last": table["last"],
         "exporter": table["exporter"],
         "records": table["records"].astype(str),
         "value undisclosed": table["undisclosed"].astype(str),
@@ -239,6 +249,7 @@ def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
     arms = contracts[contracts["domain"] == "arms"]
     titles = dict(zip(contracts["record_id"], contracts["title"], strict=True))
     table = pd.DataFrame({
+        "_record_id": arms["record_id"],
         "contract": arms["title"],
         "supplier": arms["supplier"],
         "signed": [period_label(s) if s else "" for s in arms["signed"]],
@@ -259,6 +270,7 @@ def schedule_table(schedule: pd.DataFrame, currency: str) -> pd.DataFrame:
     if schedule.empty:
         return schedule
     return pd.DataFrame({
+        "_record_id": schedule["record_id"], "_currency": currency, "_expected_value": schedule["expected_value"],
         "contract": schedule["title"],
         "year": schedule["year"].astype(str),
         "days of delivery window": schedule["days"].astype(str),
@@ -309,6 +321,8 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
                 figure = amount_cell(other.published, other.unit, other.published_kind, as_written=True)
                 note.append(f"{words} of {figure}")
         rows.append({
+            "_record_id": r.aggregate_id, "_unit": unit, "_published": r.published, "_rows_sum": r.rows_sum,
+            "_gap": r.gap, "_tolerance": r.tolerance, "_ledger_record_ids": r.record_ids,
             "period": period_label(r.period),
             "what": ("arms exports" if r.scope == "arms_exports"
                      else f"military flights ({r.operator})" if r.operator else "military flights"),
@@ -369,6 +383,7 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
         return pd.DataFrame(columns=["kind", "records", "detail", "sources"])
     described = record_descriptions(ledger, {i for ids in conflicts["record_ids"] for i in ids})
     return pd.DataFrame({
+        "_record_ids": conflicts["record_ids"],
         "kind": conflicts["kind"],
         "records": [_named(ids, described) for ids in conflicts["record_ids"]],
         "detail": [_conflict_detail(row) for row in conflicts.itertuples(index=False)],
@@ -387,6 +402,7 @@ def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFram
         if value and row.currency != currency and not pd.isna(row.value):
             value += f" ({format_money(float(row.value), currency)})"
         rows.append({
+            "_record_id": row.record_id,
             "when": when,
             "what": row.title,
             "maker": row.maker or "not named",
@@ -402,6 +418,7 @@ def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFram
 
 def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame([{
+        "_record_id": row.record_id,
         "date": period_label(row.date) if row.date else "undated",
         "what": row.summary,
         "kind": row.kind.replace("_", " "),
@@ -420,11 +437,13 @@ def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -
     rows = []
     for halt in halt_frame.itertuples(index=False):
         inside = flows[flows["halt_id"] == halt.record_id]
-        base = {"halt": f"{period_label(halt.date)}: {halt.summary}"}
+        base = {"_halt_id": halt.record_id, "halt": f"{period_label(halt.date)}: {halt.summary}"}
         if inside.empty:
             rows.append({**base, "reported during the halt": "none in this edition", "certainty": "", "sources": ""})
         for flow in inside.itertuples(index=False):
             where = "" if flow.placement == "inside" else " (dated only to a period that overlaps the halt)"
-            rows.append({**base, "reported during the halt": described[flow.record_id] + where,
+            rows.append({**base, "_record_id": flow.record_id,
+                         "reported during the halt": described[flow.record_id] + where,
                          "certainty": flow.certainty, "sources": citations(flow.source_ids)})
-    return pd.DataFrame(rows, columns=["halt", "reported during the halt", "certainty", "sources"])
+    return pd.DataFrame(rows, columns=["_halt_id", "_record_id", "halt", "reported during the halt", "certainty",
+                                       "sources"])

@@ -1,0 +1,110 @@
+"""The downloads behind an edition's report: one CSV per table and figure (written by the notebooks,
+present.downloads), a flat records.csv of every record the edition shows, and one XLSX workbook
+with a sheet per table and a README sheet; all under build/<edition>/tables/, published as
+public/<edition>/data/tables/."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+from armsledger.model import formula
+from armsledger.paths import DOWNLOADS
+
+TABLES_DIR = "tables"
+RECORDS_CSV = "records.csv"
+WORKBOOK = "armsledger-tables.xlsx"
+README = """armsledger: the data behind the report's tables and figures, one sheet each.
+
+Edition: {title} ({edition}). Data version {version}; built {build_date}.
+Each sheet holds the rows and columns the report shows, plus ids, ISO dates (earliest and latest day a
+date allows) and values converted to euros and US dollars at the ECB reference rate of the value's date.
+`records` lists every record the edition shows, with its certainty tier, dates as EDTF and as ISO
+bounds, the value as reported and converted, and the sources that support it.
+Text cells that begin with = + - @ are prefixed with an apostrophe so that no spreadsheet runs them.
+Licence: CC BY 4.0 for the data; the quoted figures, titles and URLs are bibliographic data of the
+third-party publications, which keep their own copyright. Cite the original reporting as well.
+"""
+
+
+def write_records_csv(records_json: Path, target: Path) -> int:
+    """records.json (pipeline.edition_data) as a flat CSV, lists joined with '; ', text formula-safe."""
+    rows = json.loads(records_json.read_text(encoding="utf-8"))
+    header = list(rows[0]) if rows else ["record_id", "table"]
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([_cell(row.get(name)) for name in header])
+    return len(rows)
+
+
+def _cell(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    return formula.escape_cell(value) if isinstance(value, str) else value
+
+
+def write(edition_dir: Path, about: dict) -> Path:
+    """Collect the downloads of build/<edition>/ into its tables/ folder; the workbook last."""
+    target = edition_dir / TABLES_DIR
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    for path in sorted((edition_dir / DOWNLOADS).glob("*.csv")):
+        shutil.copy2(path, target / path.name)
+    write_records_csv(edition_dir / "records.json", target / RECORDS_CSV)
+    write_workbook(sorted(target.glob("*.csv")), target / WORKBOOK, about)
+    return target
+
+
+def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
+    """One sheet per CSV (named after it, at most 31 characters) and a README sheet first. Cells are
+    written as the CSV holds them (already formula-safe); openpyxl would read a leading = as a formula."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    readme = book.active
+    readme.title = "README"
+    for line in README.format(**about).splitlines():
+        readme.append([line])
+    readme.append([])
+    readme.append(["sheet", "file"])
+    for path in csv_files:
+        sheet = book.create_sheet(_sheet_name(path.stem, book.sheetnames))
+        readme.append([sheet.title, f"data/tables/{path.name}"])
+        with open(path, encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                sheet.append([_number(cell) for cell in row])
+    # Fixed metadata: two builds of the same data give the same workbook.
+    book.properties.creator = "armsledger"
+    book.properties.created = book.properties.modified = _fixed_time()
+    book.save(target)
+    return target
+
+
+def _sheet_name(stem: str, taken: list[str]) -> str:
+    name = stem.removeprefix("table-").removeprefix("figure-fig-")[:31]
+    base, n = name, 2
+    while name in taken:
+        name = f"{base[:28]}-{n}"
+        n += 1
+    return name
+
+
+def _number(cell: str) -> object:
+    """Numbers as numbers, so a spreadsheet can sum them; anything else as text."""
+    try:
+        return float(cell) if cell.strip() and cell.strip().lstrip("-").replace(".", "", 1).isdigit() else cell
+    except ValueError:
+        return cell
+
+
+def _fixed_time():
+    import datetime as dt
+
+    return dt.datetime(2025, 1, 1)
