@@ -269,7 +269,8 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "name": f"changes:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] comparing with the previous publication",
             "actions": [lambda e=edition, b=build: _write_changes(cfg, e, b, version, day)],
-            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes"), PACKAGE / "model" / "formula.py"]],
+            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes"),
+                                          PACKAGE / "model" / "formula.py"]],
             "targets": [str(p) for p in changes_files],
         })
         out.append({
