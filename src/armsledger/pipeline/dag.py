@@ -46,8 +46,9 @@ def notebook_inputs(cfg: BuildConfig, name: str) -> list[Path]:
     wanted = reads(notebook)
     tables = [t for t in schema.tables if t.role != "corrections"
               and (t.role != "record" or wanted == ALL_RECORD_TABLES or t.name in wanted)]
+    story = [cfg.report_dir / "story.yml"] if (cfg.report_dir / "story.yml").exists() else []
     return [notebook, cfg.data_dir / schema_module.DESCRIPTOR, *(cfg.data_dir / t.path for t in tables),
-            *_code(*NOTEBOOK_CODE)]
+            *_code(*NOTEBOOK_CODE), *story]
 
 
 def log_failure(cfg: BuildConfig, step: str, text: str) -> Path:
