@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from armsledger.analysis import halts, inventory, reconcile, surveillance, timeline
 from armsledger.analysis import contracts as contract_values
 from armsledger.analysis import exports as export_values
+from armsledger.analysis import halts, inventory, reconcile, surveillance, timeline
 from armsledger.model.ledger import for_edition
 from armsledger.model.params import Params, edition_names, load_edition
 from armsledger.present import sentences, story
