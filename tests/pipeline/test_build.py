@@ -46,7 +46,8 @@ def test_every_edition_is_published(site, request):
             assert (folder / "notebooks" / f"{name}.ipynb").exists()
             assert (folder / "notebooks" / f"{name}.html").exists()
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        assert set(summary) == set(NOTEBOOK_NAMES)
+        assert set(summary) == {*NOTEBOOK_NAMES, "edition"}
+        assert summary["edition"]["name"] == edition
         assert (folder / "summary.json").read_bytes() == (config.build_dir / edition / "summary.json").read_bytes()
         # The bibliography holds every source the edition cites (citeproc would print "???" otherwise).
         references = {item["id"] for item in json.loads((folder / "references.json").read_text(encoding="utf-8"))}
