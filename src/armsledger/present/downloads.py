@@ -48,10 +48,12 @@ def data_frame(frame: pd.DataFrame, ledger: Ledger | None = None) -> pd.DataFram
         else:
             out[name] = values
     if ledger is not None and "record_id" in out:
-        records = ledger.records.set_index("record_id")
+        records = ledger.records.drop_duplicates("record_id").set_index("record_id")
+        ids = out["record_id"].astype(object)
         for column, target in RECORD_COLUMNS.items():
             if target not in out and column in records:
-                out[target] = out["record_id"].map(records[column])
+                values = records[column].to_dict()  # a dict: no dtype casting of an empty or mixed column
+                out[target] = pd.Series([values.get(i) for i in ids], index=out.index, dtype=object)
     out = out.map(_cell)
     return out.map(lambda v: formula.escape_cell(v) if isinstance(v, str) else v)
 
