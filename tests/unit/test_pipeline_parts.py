@@ -103,6 +103,9 @@ def test_the_tasks_of_a_build(config):
 def test_edition_variables(config, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
     shown = dag.edition_variables(config, load_edition("usd-confirmed"), "pandoc")
+    cite_this = shown.pop("cite_this")
+    version = schema_module.data_version(SMALL)[:12]
+    assert "Confirmed records, in US dollars" in cite_this and version in cite_this and "2025-01-01" in cite_this
     assert shown == {
         "edition_name": "usd-confirmed", "edition_title": "Confirmed records, in US dollars",
         "edition_description": load_edition("usd-confirmed").description,

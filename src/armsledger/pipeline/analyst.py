@@ -28,7 +28,7 @@ from armsledger import paths
 from armsledger.render.project import write_edition_metadata
 
 DEFAULT_EDITION = "latest"
-COPIED = ("_variables.yml", "references.json")
+COPIED = ("_variables.yml", "references.json", "_meta.html")
 
 
 def edition_from_profiles(profiles: str | None, editions_dir: Path = paths.EDITIONS) -> str:

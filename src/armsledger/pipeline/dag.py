@@ -91,6 +91,7 @@ def build_date() -> dt.date:
 
 def edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str, str]:
     from armsledger.model.schema import data_version
+    from armsledger.pipeline import findable, project
     from armsledger.present.format import period_label
     from armsledger.present.markdown import escape
 
@@ -108,7 +109,15 @@ def edition_variables(cfg: BuildConfig, edition, renderer_name: str) -> dict[str
         "build_date": build_date().isoformat(),
         "renderer": renderer_name,
         "data_version": data_version(cfg.data_dir)[:12],
+        "cite_this": escape(findable.citation(project.load(cfg.citation), edition, data_version(cfg.data_dir),
+                                              build_date().isoformat())),
     }
+
+
+def _write_meta(cfg: BuildConfig, edition, build: Path, version: str, day: dt.date) -> Path:
+    from armsledger.pipeline import findable, project
+
+    return findable.write_head(build, project.load(cfg.citation), edition, version, day.isoformat())
 
 
 def _write_edition_data(cfg: BuildConfig, edition, target: Path) -> bool:
@@ -283,6 +292,14 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "targets": [str(var_file), str(summary_file)],
             "uptodate": [_config_changed({"renderer": renderer_name})],  # the report names its renderer
         })
+        meta = build / "_meta.html"
+        out.append({
+            "name": f"meta:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the page's metadata (Open Graph, JSON-LD)",
+            "actions": [lambda b=build, e=edition: bool(_write_meta(cfg, e, b, version, day))],
+            "file_dep": [str(p) for p in [var_file, *citation, *_pipeline_code("findable", "project")]],
+            "targets": [str(meta)],
+        })
         refs = build / "references.json"
         out.append({
             "name": f"references:{edition_name}",
@@ -306,7 +323,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "name": f"render:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] rendering ({renderer_name})",
             "actions": [render_action],
-            "file_dep": [str(p) for p in [*report_inputs, var_file, refs, *executed_books, *_render_code()]],
+            "file_dep": [str(p) for p in [*report_inputs, var_file, refs, meta, *executed_books, *_render_code()]],
             "targets": [str(html), str(pdf)],
             "uptodate": [_config_changed({"renderer": renderer_name})],
         })
@@ -316,9 +333,10 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             out.append({
                 "name": f"page:{edition_name}:{name}",
                 "title": lambda t, e=edition_name, n=name: f"[{e}] notebook page {n}.html",
-                "actions": [lambda s=executed, p=page: notebook_page(s, p) or True],
+                "actions": [lambda s=executed, p=page, e=edition_name: notebook_page(s, p, p.with_suffix(".ipynb"), e)
+                            or True],
                 "file_dep": [str(executed), str(PACKAGE / "pipeline" / "publish.py")],
-                "targets": [str(page)],
+                "targets": [str(page), str(page.with_suffix(".ipynb"))],
             })
         public = cfg.public_dir / edition_name
         tables_dir = build / downloads.TABLES_DIR

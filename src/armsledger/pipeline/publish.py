@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from html import escape
@@ -40,13 +41,53 @@ def data_inputs(data_dir: Path) -> list[Path]:
     return [*data_files(data_dir), *(p for p in (data_dir / name for name in DATA_EXTRAS) if p.exists())]
 
 
-def notebook_page(source: Path, target: Path) -> None:
+# The parameters papermill injected name the build machine's folders; a reader's copy names them as a
+# checkout has them.
+_LOCAL_PARAMETER = re.compile(r'^(data_dir|out_dir) = ".*"$', re.M)
+PAGE_STYLE = """body{font-family:"DejaVu Sans",system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+line-height:1.45;color:#222}pre{background:#f6f6f4;padding:.6rem;overflow-x:auto;font-size:.85rem}
+img{max-width:100%;height:auto}table{border-collapse:collapse;font-size:.8rem;display:block;overflow-x:auto}
+th,td{border-bottom:1px solid #ddd;padding:.2rem .4rem;text-align:left;vertical-align:top}
+.jp-InputPrompt,.jp-OutputPrompt,.prompt{display:none}"""
+
+
+def clean_notebook(source: Path, edition: str):
+    """The executed notebook as readers get it: without papermill's run metadata (times, the build
+    machine's paths) and with the injected folders named as in a checkout."""
+    import nbformat
+
+    book = nbformat.read(source, as_version=4)
+    book.metadata.pop("papermill", None)
+    relative = {"data_dir": "data", "out_dir": f"build/{edition}"}
+
+    def local(match: re.Match) -> str:
+        return f'{match.group(1)} = "{relative[match.group(1)]}"'
+
+    for cell in book.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = _LOCAL_PARAMETER.sub(local, cell.source)
+    return book
+
+
+def notebook_page(source: Path, target: Path, clean_copy: Path, edition: str) -> None:
+    """The executed notebook, cleaned, as .ipynb and as a self-contained HTML page: no script, no
+    stylesheet or font from elsewhere (figures are inline), so it works offline and tells no one
+    who reads it."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter(template_name="classic").from_notebook_node(nbformat.read(source, as_version=4))
+    book = clean_notebook(source, edition)
+    clean_copy.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(book, str(clean_copy))
+    body, _ = HTMLExporter(template_name="basic").from_notebook_node(book)
+    title = escape(source.stem)
+    page = (f'<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>'
+            f"<style>{PAGE_STYLE}</style></head><body>\n{body}\n</body></html>\n")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
+    target.write_text(page, encoding="utf-8")
 
 
 def recover(public_dir: Path, edition: str) -> None:
@@ -88,7 +129,7 @@ def publish(cfg: BuildConfig, edition: str) -> Path:
     shutil.copy2(source / "_output" / "index.pdf", staging / "report.pdf")
     (staging / "notebooks").mkdir()
     for name in notebook_names(cfg.notebooks_dir):
-        shutil.copy2(source / "notebooks" / f"{name}.ipynb", staging / "notebooks" / f"{name}.ipynb")
+        shutil.copy2(source / "pages" / f"{name}.ipynb", staging / "notebooks" / f"{name}.ipynb")
         shutil.copy2(source / "pages" / f"{name}.html", staging / "notebooks" / f"{name}.html")
     for extra in BUILD_FILES:
         shutil.copy2(source / extra, staging / extra)

@@ -186,6 +186,9 @@ class PandocRenderer:
         # every reader's machine. Optional, so that a bare project folder still renders.
         fonts_css = (project / "assets" / "fonts.css").resolve()
         stylesheets = [*(["--css", str(fonts_css)] if fonts_css.exists() else []), "--css", str(css)]
+        # The page's description for link previews and search (Open Graph, JSON-LD): pipeline.findable.
+        head = project / "_meta.html"
+        stylesheets += ["--include-in-header", str(head.resolve())] if head.exists() else []
         fonts = ", ".join(f'"{f.family}"' for f in FONT_FALLBACK)
         typ = out / "index.typ"
         header = out / "typst-header.typ"
