@@ -20,7 +20,7 @@ from armsledger import paths
 from armsledger.model.ledger import for_edition
 from armsledger.model.params import Params, load_edition
 from armsledger.model.schema import data_files
-from armsledger.pipeline.checks import expected_figures, pdf_problems
+from armsledger.pipeline.checks import CHROMIUM, expected_figures, html_problems, launch_chromium, pdf_problems
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, reads
 from armsledger.pipeline.runner import run, stale
 from armsledger.render import quarto_available
@@ -178,7 +178,20 @@ def test_quarto_renderer_builds_the_same_report(real_site, tmp_path):
     config = dataclasses.replace(real_site, editions=["default-2025-02"], renderer="quarto",
                                  build_dir=tmp_path / "build", public_dir=tmp_path / "public")
     assert run(config) == 0
-    assert (config.public_dir / "default-2025-02" / "report.pdf").exists()
+    edition = config.public_dir / "default-2025-02"
+    figures = expected_figures(config.report_dir / "index.qmd")
+    # Quarto's PDF keeps captions with their figures and tables and carries alt text, and its page
+    # keeps every table in a scroll box, as the built-in renderer's do (assets/report.typ, tables.lua)
+    assert pdf_problems(edition / "report.pdf", figures) == []
+    if CHROMIUM.exists():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = launch_chromium(playwright)
+            try:
+                assert html_problems(edition / "index.html", browser, figures) == []
+            finally:
+                browser.close()
 
 
 def test_report_sources_stay_within_the_supported_subset():

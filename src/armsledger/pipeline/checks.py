@@ -28,7 +28,7 @@ class Captioned:
     kind: str  # "Figure" or "Table"
     number: int
     caption_pages: list[int]  # 1-based
-    body_page: int | None  # the figure's page; the page of a table's first row (its head row)
+    body_page: int | None  # the figure's page; the page of a table's head row and first row (None if apart)
     alt: str = ""
 
 
@@ -109,8 +109,10 @@ def captioned(pdf: Path) -> list[Captioned]:
             tables = _find(node, "/Table")
             figures = _find(node, "/Figure")
             if tables:
-                rows = _find(tables[0], "/TR")
-                first = min(_pages(rows[0]), default=None) if rows else None
+                # the page of the head row and of the first body row, if they share one
+                starts = {min(_pages(rows[0]), default=None) for part in ("/THead", "/TBody")
+                          for section in _find(tables[0], part)[:1] if (rows := _find(section, "/TR"))}
+                first = starts.pop() if len(starts) == 1 else None
                 counts["Table"] += 1
                 items.append(Captioned("Table", counts["Table"], sorted(_pages(caption)), first))
                 return
@@ -136,8 +138,11 @@ def caption_problems(pdf: Path, figures: int) -> list[str]:
     problems = []
     for item in items:
         where = "the figure" if item.kind == "Figure" else "its head row and first rows"
-        if item.body_page is None or item.caption_pages != [item.body_page]:
-            shown = ", ".join(map(str, item.caption_pages)) or "no page"
+        shown = ", ".join(map(str, item.caption_pages)) or "no page"
+        if item.body_page is None:
+            problems.append(f"{pdf}: {item.kind} {item.number}: the caption is on page {shown}, "
+                            f"{where} on different pages")
+        elif item.caption_pages != [item.body_page]:
             problems.append(f"{pdf}: {item.kind} {item.number}: the caption is on page {shown}, "
                             f"{where} on page {item.body_page}")
     drawn = [item for item in items if item.kind == "Figure"]
