@@ -9,7 +9,14 @@ from urllib.parse import quote
 
 import pytest
 
-from armsledger.pipeline.checks import CHROMIUM, expected_figures, html_problems, launch_chromium
+from armsledger.pipeline.checks import (
+    CHROMIUM,
+    PHONE_WIDTH,
+    expected_figures,
+    html_problems,
+    launch_chromium,
+    phone_problems,
+)
 from tests.pipeline.conftest import HOSTILE
 
 pytestmark = [
@@ -60,6 +67,47 @@ def test_browser_check_catches_a_broken_page(tmp_path, browser):
     assert any("did not load" in p for p in problems)
     assert any("no alt text" in p for p in problems)
     assert any("scrolls sideways" in p for p in problems)
+
+
+def test_phone_check_names_what_is_wider_than_the_screen_and_captions_that_scroll(tmp_path, browser):
+    page = tmp_path / "index.html"
+    page.write_text(
+        '<html><head><meta name="viewport" content="width=device-width"></head><body style="margin:0">'
+        '<pre style="overflow-x:auto">' + "x" * 200 + '</pre>'
+        '<p>fine</p><div class="table-scroll" style="overflow-x:auto"><table><caption>Table 1: inside</caption>'
+        '<tr><td style="white-space:nowrap">' + "wide " * 100 + '</td></tr></table></div>'
+        '<table><tr><td>loose</td></tr></table></body></html>', encoding="utf-8")
+    opened, _, _ = _open(browser, page, width=PHONE_WIDTH)
+    problems = phone_problems(opened, page)
+    opened.close()
+    assert any("pre holds" in p for p in problems), problems  # a scrolling block that is not a table's box
+    assert any("1 table(s) outside a scroll box" in p for p in problems)
+    assert any("caption 'Table 1: inside'" in p for p in problems)
+    assert not any("): td" in p or "table-scroll" in p for p in problems)  # a table's scroll box may scroll
+
+
+@pytest.mark.parametrize("site", ["real_site", "fixture_site"])
+def test_on_a_phone_every_table_cell_is_on_screen_and_wide_tables_are_cards(site, request, browser):
+    """At 390 px a table either fits or is set as cards: every row's certainty and sources are read without
+    scrolling sideways, and each card line is labelled with its column's name."""
+    index = request.getfixturevalue(site).public_dir / "default-2025-02" / "index.html"
+    page, _, _ = _open(browser, index, width=PHONE_WIDTH)
+    found = page.evaluate("""() => {
+      const cells = Array.from(document.querySelectorAll('.table-scroll td'));
+      const off = cells.filter(td => { const b = td.getBoundingClientRect();
+                                       return b.width > 0 && (b.left < -1 || b.right > innerWidth + 1); });
+      const certainty = cells.filter(td => td.dataset.label === 'certainty' && td.textContent.trim());
+      const cards = Array.from(document.querySelectorAll('.table-cards td')).filter(td => td.textContent.trim());
+      const labelled = cards.filter(td => getComputedStyle(td, '::before').content.includes(td.dataset.label));
+      return {cells: cells.length, off: off.length, certainty: certainty.length, cards: cards.length,
+              labelled: labelled.length,
+              scrolling: Array.from(document.querySelectorAll('.table-scroll'))
+                           .filter(b => b.scrollWidth > b.clientWidth + 1).length};
+    }""")
+    page.close()
+    assert found["cells"] and found["certainty"] and found["cards"], found
+    assert found["off"] == 0 and found["scrolling"] == 0, found
+    assert found["labelled"] == found["cards"], found
 
 
 @pytest.mark.parametrize("site", ["real_site", "fixture_site"])

@@ -20,7 +20,7 @@ import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
 
-from armsledger.pipeline.checks import expected_figures, pdf_problems
+from armsledger.pipeline.checks import CHROMIUM, expected_figures, html_problems, launch_chromium, pdf_problems
 from armsledger.pipeline.runner import run
 from armsledger.render import quarto_available
 
@@ -87,6 +87,21 @@ def test_every_edition_renders_with_quarto_to_html_and_pdf(quarto_site):
         for leftover in ("{{<", "PosixPath(", "Invalid Date", "?? "):
             assert leftover not in html, (edition, leftover)
         assert pdf_problems(folder / "report.pdf", figures) == [], edition
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed (.ci/run installs it)")
+def test_quartos_page_passes_the_same_browser_checks(quarto_site):
+    """Every table in a scroll box, nothing wider than a phone, figures loaded and described."""
+    from playwright.sync_api import sync_playwright
+
+    figures = expected_figures(quarto_site.report_dir / "index.qmd")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for edition in quarto_site.editions:
+                assert html_problems(quarto_site.public_dir / edition / "index.html", browser, figures) == [], edition
+        finally:
+            browser.close()
 
 
 @pytest.mark.parametrize("edition", ["latest", "usd-confirmed"])

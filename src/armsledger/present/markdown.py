@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 # Pandoc Markdown gives meaning to these characters (raw HTML, emphasis, citations, links,
@@ -81,32 +82,67 @@ _CITATION = re.compile(r"@[\w-]+")
 _BREAKS = re.compile(r"\s+|(?<=-)(?=[^\W\d])")
 # About how many characters of 7.5-point text fit across an A4 page with 2 cm margins.
 LINE_CHARACTERS = 125
+# A citation key prints as "Publisher Year" and a separator: about this many characters.
+CITATION_CHARACTERS = 22
+# Each cell's padding, in characters.
+PADDING = 2
 
 
-def _visible(text: str, raw: bool) -> tuple[int, int]:
-    """(rendered length, longest unbreakable word) of a cell; a citation key renders as
-    'Publisher Year', about 18 characters with breaks inside."""
+def _visible(text: str, raw: bool) -> tuple[int, int, float]:
+    """(rendered length, longest unbreakable word, mean word length) of a cell; a citation key renders
+    as 'Publisher Year', about CITATION_CHARACTERS characters with breaks inside."""
     if raw and "@" in text:
-        return 18 * len(_CITATION.findall(text)), 12
+        return CITATION_CHARACTERS * len(_CITATION.findall(text)), 12, 7.0
     plain = text.replace("\\", "")
-    return len(plain), max((len(w) for w in _BREAKS.split(plain)), default=0)
+    words = [len(w) for w in _BREAKS.split(plain) if w]
+    return len(plain), max(words, default=0), (sum(words) / len(words) if words else 0.0)
+
+
+def _table_height(lengths: np.ndarray, widths: np.ndarray, words: np.ndarray) -> float:
+    """Printed height of a table in lines, about: each row is as tall as its tallest cell, a cell takes
+    its length over its column's width less the half word that wrapping leaves empty on each line;
+    plus a twentieth of every cell's lines, which breaks ties towards columns long in many rows."""
+    lines = np.ceil(lengths / np.maximum(widths - PADDING - words / 2, 1))
+    return float(lines.max(axis=1).sum() + 0.05 * lines.sum())
 
 
 def _width_weights(cells: pd.DataFrame, raw_columns: tuple[str, ...]) -> list[int]:
-    """Column widths in characters: every column gets its longest word, and what is left of a
-    line goes to the columns with long text, in proportion to how much more they need."""
-    minimum, wanted = [], []
+    """Column widths in characters, for a printed line of LINE_CHARACTERS: every column gets its
+    longest word (a word is never broken), and what is left of the line goes, a few characters at a
+    time, to the column where it saves the most printed lines. So a column of long texts widens and a
+    column of ids wraps at its hyphens instead of taking a quarter of the page."""
+    minimum, rows, words = [], [], []
     for column in cells.columns:
         measured = [_visible(str(v), column in raw_columns) for v in cells[column]]
-        longest_word = max([w for _, w in measured] + [len(word) for word in str(column).split()])
-        longest_cell = max([n for n, _ in measured] + [len(str(column))])
-        minimum.append(longest_word + 2)
-        wanted.append(max(min(longest_cell, 60) + 2 - (longest_word + 2), 0))
-    spare = LINE_CHARACTERS - sum(minimum)
-    if spare <= 0 or not sum(wanted):
-        return minimum
-    share = min(1.0, spare / sum(wanted))
-    return [m + round(w * share) for m, w in zip(minimum, wanted, strict=True)]
+        header = str(column)
+        longest_word = max([w for _, w, _ in measured] + [len(word) for word in header.split()])
+        minimum.append(longest_word + PADDING)
+        rows.append([len(header)] + [n for n, _, _ in measured])
+        filled = [m for n, _, m in measured if n]
+        words.append(sum(filled) / len(filled) if filled else 0.0)
+    widths = np.array(minimum, dtype=float)
+    lengths = np.array(rows, dtype=float).T  # one row per table row, the header first
+    words = np.array(words)
+    spare = LINE_CHARACTERS - widths.sum()
+    steps = (1, 2, 4, 8, 16, 32)
+    height = _table_height(lengths, widths, words)
+    while spare >= 1:
+        best = (0.0, -1, 0, height)  # lines saved per character, column, characters, new height
+        for column in range(len(widths)):
+            for step in steps:
+                if step > spare:
+                    break
+                trial = widths.copy()
+                trial[column] += step
+                new = _table_height(lengths, trial, words)
+                if (height - new) / step > best[0] + 1e-9:
+                    best = ((height - new) / step, column, step, new)
+        if best[1] < 0:
+            break  # no column prints shorter for being wider: the rest of the line stays unused
+        _, column, step, height = best
+        widths[column] += step
+        spare -= step
+    return [int(w) for w in widths]
 
 
 def _set_widths(markdown: str, weights: list[int], colalign: list[str]) -> str:

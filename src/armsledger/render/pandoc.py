@@ -27,6 +27,27 @@ from armsledger.render.project import EDITION_METADATA, OUTPUT_DIR, SHORTCODE
 # Page settings go through Pandoc's Typst template (its conf() sets the page itself).
 TYPST_PAGE = {"papersize": "a4", "margin": {"x": "2cm", "y": "2.2cm"}, "fontsize": "10pt",
               "page-numbering": "1", "toc-depth": 2}
+# Typst rules both renderers' PDFs share: Quarto's assets/report.typ carries them word for word (a test
+# checks). Pandoc's Typst writer gives figures the kinds `table` and `image`, Quarto's `quarto-float-tbl`
+# and `quarto-float-fig`: each rule names both.
+TYPST_RULES = """
+// Tables break across pages (Typst repeats their head row); figures never do, so an image keeps its caption.
+#show figure.where(kind: table): set block(breakable: true)
+#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)
+// A table's caption, above it, stays on the page of the table's head row and first rows.
+#show figure.caption.where(position: top): set block(sticky: true)
+// A figure floats to the top or bottom of a page with its caption, and the text flows on past it,
+// instead of the rest of a page staying empty when the figure does not fit below the text.
+#show figure.where(kind: image): set figure(placement: auto)
+#show figure.where(kind: "quarto-float-fig"): set figure(placement: auto)
+// The appendix's list of every record, condensed: 6.5-point type, close lines, narrow padding.
+#show <tbl-records>: it => {
+  show table: set text(size: 6.5pt)
+  set table(inset: (x: 2pt, y: 1.5pt))
+  show table.cell: set par(leading: 0.42em)
+  it
+}
+"""
 TYPST_HEADER = """
 #set text(font: ({fonts}), lang: "en")
 #show raw: set text(font: ("{code_font}", {fonts}))
@@ -34,11 +55,12 @@ TYPST_HEADER = """
 #show table: set text(size: 7.5pt)
 #show table.cell: set par(justify: false)
 #set table(inset: 3.5pt, stroke: (x, y) => if y == 0 {{ (bottom: 0.6pt) }} else {{ (bottom: 0.2pt + luma(200)) }})
-#show figure: set block(breakable: true)
 #show heading.where(level: 1): set text(size: 14pt)
 #show heading.where(level: 2): set text(size: 12pt)
 #show link: set text(fill: rgb("#1f5f8b"))
-"""
+""" + TYPST_RULES.replace("{", "{{").replace("}", "}}")
+# Lua filters of the built-in renderer (Quarto does the same itself).
+FILTERS = Path(__file__).parent / "filters"
 
 
 @dataclass
@@ -189,6 +211,10 @@ class PandocRenderer:
         # The page's description for link previews and search (Open Graph, JSON-LD): pipeline.findable.
         head = project / "_meta.html"
         stylesheets += ["--include-in-header", str(head.resolve())] if head.exists() else []
+        # Tables on screen (scroll boxes, captions above them, cards on a phone): the filter Quarto
+        # runs too. After --citeproc, so that it measures citations as printed.
+        tables_lua = (project / "assets" / "tables.lua").resolve()
+        html_filters = ["--lua-filter", str(tables_lua)] if tables_lua.exists() else []
         fonts = ", ".join(f'"{f.family}"' for f in FONT_FALLBACK)
         typ = out / "index.typ"
         header = out / "typst-header.typ"
@@ -197,9 +223,10 @@ class PandocRenderer:
         page.write_text(yaml.safe_dump(TYPST_PAGE), encoding="utf-8")
         runs = [
             ([*common, "--to", "html5", "--embed-resources", "--toc", "--toc-depth=2", "--section-divs",
-              "--metadata", "toc-title=Contents", *stylesheets, "--output", str(html)], markdown),
+              "--metadata", "toc-title=Contents", *stylesheets, *html_filters, "--output", str(html)], markdown),
             ([*common, "--to", "typst", "--toc", "--metadata-file", str(page),
-              "--include-in-header", str(header), "--output", str(typ)], markdown_typst),
+              "--include-in-header", str(header), "--lua-filter", str(FILTERS / "figure-alt.lua"),
+              "--output", str(typ)], markdown_typst),
             ([*common, "--to", "plain", "--wrap=none"], markdown),
         ]
         # Three independent Pandoc runs, each parsing the whole report and resolving every citation:
