@@ -13,6 +13,9 @@ CHROMIUM = Path(os.environ.get("ARMSLEDGER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE_WIDTH = 390
+LAPTOP_WIDTH = 1366
+# No chart text may be displayed smaller than this many CSS pixels, on a laptop or on a phone.
+MIN_CHART_TEXT_PX = 9.0
 
 
 def expected_figures(report_source: Path) -> int:
@@ -50,11 +53,35 @@ def pdf_problems(pdf: Path, figures: int) -> list[str]:
     return problems
 
 
+def chart_text_problems(html: Path, images: list[tuple[str, float]], width: int) -> list[str]:
+    """Charts whose smallest text is displayed under MIN_CHART_TEXT_PX CSS pixels: `images` holds each
+    <img>'s current source (the variant the browser chose) and displayed width. The PNG says its
+    smallest font size and the width it was laid out for (present.pngmeta); text px = displayed width
+    ÷ natural width × the font's natural px. A PNG that does not say is a problem too."""
+    import base64
+
+    from armsledger.present.pngmeta import rendered_px
+
+    problems = []
+    for n, (source, shown) in enumerate(images, start=1):
+        if not source.startswith("data:image/png;base64,"):
+            problems.append(f"{html} ({width}px): figure {n} is not an embedded PNG; its text size cannot be checked")
+            continue
+        px = rendered_px(base64.b64decode(source.split(",", 1)[1]), shown)
+        if px is None:
+            problems.append(f"{html} ({width}px): figure {n} does not say its smallest font size (PNG metadata)")
+        elif px < MIN_CHART_TEXT_PX - 1e-6:
+            problems.append(f"{html} ({width}px): figure {n}'s smallest text is {px:.1f}px on screen, "
+                            f"under {MIN_CHART_TEXT_PX:g}px")
+    return problems
+
+
 def html_problems(html: Path, browser, figures: int) -> list[str]:
     """Open in Chromium (a Playwright browser): no console or page errors, every figure loaded and
-    described, no sideways scrolling of the page on a phone."""
+    described, chart text at least MIN_CHART_TEXT_PX on a laptop and on a phone, no sideways scrolling
+    of the page on a phone."""
     problems = []
-    for width in (1280, PHONE_WIDTH):
+    for width in (LAPTOP_WIDTH, PHONE_WIDTH):
         page = browser.new_page(viewport={"width": width, "height": 900})
         errors: list[str] = []
         page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
@@ -62,7 +89,10 @@ def html_problems(html: Path, browser, figures: int) -> list[str]:
         page.goto(html.resolve().as_uri())
         page.wait_for_load_state("load")
         problems += [f"{html} ({width}px): console error: {e}" for e in errors]
-        if width == 1280:
+        shown = page.evaluate("Array.from(document.images).filter(i => i.naturalWidth > 0)"
+                              ".map(i => [i.currentSrc || i.src, i.getBoundingClientRect().width])")
+        problems += chart_text_problems(html, shown, width)
+        if width == LAPTOP_WIDTH:
             images = page.evaluate("Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])")
             if len(images) != figures:
                 problems.append(f"{html}: {len(images)} image(s) shown, the report embeds {figures}")

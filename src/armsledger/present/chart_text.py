@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from armsledger.analysis.exports import by_year
-from armsledger.present.format import count_of, format_money, period_label
+from armsledger.present.format import count_of, format_as_written, format_money, period_label
 
 CREDIT = "chart: armsledger"
 
@@ -192,9 +192,23 @@ def windows_title(windows: pd.DataFrame, currency: str) -> str:
     valued = dated.dropna(subset=["value"])
     row = valued.loc[valued["value"].idxmax()] if not valued.empty else dated.iloc[0]
     when = period_label(row["delivery"])
-    value = "" if pd.isna(row["value"]) else f"{format_money(float(row['value']), currency)} "
+    value = "" if pd.isna(row["amount"]) else f"{format_as_written(float(row['amount']), row['currency'])} "
     return (f"The {value}{row['supplier']} contract is reported for delivery over {when}; "
             "no source gives a yearly schedule")
+
+
+def span_words(first: pd.Timestamp, last: pd.Timestamp) -> str:
+    """"18 Mar 2024", "Jan 2025", "Oct 2023 to Jun 2025": the dates a set of records covers."""
+    if pd.isna(first) or pd.isna(last):
+        return "undated"
+    if first == last:
+        return period_label(f"{first:%Y-%m-%d}")
+    whole_month = first.day == 1 and (last + pd.Timedelta(days=1)).day == 1
+    if whole_month and (first.year, first.month) == (last.year, last.month):
+        return f"{first:%b %Y}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{last.day} {first:%b %Y}"
+    return f"{first:%b %Y} to {last:%b %Y}"
 
 
 def routes_title(routes: pd.DataFrame) -> str:

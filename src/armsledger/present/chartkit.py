@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import io
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +43,7 @@ ACCENT_LIGHT = "#9cc3dd"
 WARN = "#b5452f"
 COMPANION = "#b9b9b9"  # the ledger's own sums beside published figures
 
-# PNG text chunks (tEXt) the legibility check reads.
-META_MIN_PT = "armsledger:min-font-pt"
-META_WIDTH_IN = "armsledger:width-in"
+from armsledger.present.pngmeta import META_MIN_PT, META_WIDTH_IN, png_size, png_text, rendered_px  # noqa: E402,F401
 
 
 def apply_style() -> None:
@@ -123,8 +120,25 @@ def wrap(text: str, width_in: float, size: float = TEXT_PT, weight: str = "norma
 # Words a shortened label must not end on: "purchase of PULS and" reads as a cut.
 _TRAILING = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "with",
              "that", "which", "who", "its", "their", "his", "her", "after", "before", "over", "under", "than",
-             "but", "was", "were", "is", "are", "has", "had", "have", "be", "been", "said", "says"}
+             "but", "was", "were", "is", "are", "has", "had", "have", "be", "been", "said", "says", "using", "about",
+             "against", "between", "while", "when", "where", "not", "no", "more", "one", "also", "both", "each",
+             "any", "some", "it", "they", "this", "these", "those", "such", "via", "per", "would", "will", "could",
+             "might", "may", "can", "must", "did", "do", "does", "being", "then", "if", "because", "only", "most",
+             "many", "other", "all", "up", "what", "how", "said", "targeted", "certain", "described", "called"}
 _CLAUSE_ENDS = (";", ":", ",", " –", " —", " (")
+
+
+def first_clause(text: str) -> str:
+    """A sentence's first clause ("Vučić met Netanyahu in late September 2025" of a longer sentence),
+    up to the first semicolon, colon or full stop that leaves at least three words; the text itself
+    when there is none."""
+    text = " ".join(str(text).split())
+    for index, char in enumerate(text):
+        if char in ";:." and (index + 1 == len(text) or text[index + 1] == " "):
+            head = text[:index]
+            if len(head.split()) >= 3 and not head.split()[-1][:1].isdigit():
+                return head
+    return text.rstrip(".")
 
 
 def short_label(text: str, max_chars: int) -> str:
@@ -134,6 +148,10 @@ def short_label(text: str, max_chars: int) -> str:
     text = " ".join(str(text).split())
     if len(text) <= max_chars:
         return text
+    clause = first_clause(text)
+    if len(clause) <= max_chars:
+        return clause
+    text = clause
     head = text[: max_chars + 1]
     clause = max((head.rfind(mark) for mark in _CLAUSE_ENDS), default=-1)
     if clause >= max_chars // 2:
@@ -332,6 +350,10 @@ def xmargin_for(lines: int = 1, size: float = TEXT_PT) -> float:
 # ----------------------------------------------------------------------------- labels without overlaps
 
 
+# A light backing keeps a label legible where a line or a hatch runs under it.
+BACKING = {"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.9}
+
+
 @dataclass
 class Label:
     """A label to place: anchored at data point (x, y) of an axes, written to the right or left."""
@@ -385,7 +407,7 @@ def place_labels(ax: plt.Axes, labels: list[Label], gap_pt: float = 1.5, leader:
         tx, ty = inverse.transform((box["left"] if label.side == "right" else box["right"], box["y"]))
         artists.append(ax.text(tx, ty, label.text, fontsize=TEXT_PT, color=label.colour, fontweight=label.weight,
                                ha="left" if label.side == "right" else "right", va="center", zorder=6,
-                               clip_on=False))
+                               clip_on=False, bbox=BACKING))
         if moved and leader:
             ex = box["left"] - 1.5 * pt if label.side == "right" else box["right"] + 1.5 * pt
             lx, ly = inverse.transform((ex, box["y"]))
@@ -460,42 +482,6 @@ def save(fig: plt.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png_bytes(fig))
     return path
-
-
-def png_text(data: bytes) -> dict[str, str]:
-    """The tEXt and zTXt chunks of a PNG, as a dict."""
-    out = {}
-    position = 8
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position:position + 4], "big")
-        kind = data[position + 4:position + 8]
-        body = data[position + 8:position + 8 + length]
-        if kind == b"tEXt" and b"\0" in body:
-            key, _, value = body.partition(b"\0")
-            out[key.decode("latin-1")] = value.decode("latin-1")
-        elif kind == b"zTXt" and b"\0" in body:
-            key, _, rest = body.partition(b"\0")
-            out[key.decode("latin-1")] = zlib.decompress(rest[1:]).decode("latin-1")
-        elif kind == b"IEND":
-            break
-        position += 12 + length
-    return out
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    """Pixel width and height from a PNG's IHDR."""
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-def rendered_px(data: bytes, displayed_width_px: float) -> float | None:
-    """How tall, in CSS pixels, the PNG's smallest text is when the image is displayed
-    `displayed_width_px` wide: displayed width ÷ natural width × the font's natural pixels."""
-    meta = png_text(data)
-    if META_MIN_PT not in meta or META_WIDTH_IN not in meta:
-        return None
-    natural_width, _ = png_size(data)
-    font_natural_px = float(meta[META_MIN_PT]) / 72 * natural_width / float(meta[META_WIDTH_IN])
-    return displayed_width_px / natural_width * font_natural_px
 
 
 def note_lines(text: str, width_in: float) -> str:
