@@ -1,8 +1,17 @@
 """The report's figures as the notebooks make them: each chart drawn twice (chartkit.WIDE_IN for print
 and laptops, chartkit.NARROW_IN for phones) with its computed title, notes and source line, saved as
-PNGs that carry their smallest font size and width, and displayed as one output whose `image/png` is
-the wide chart (Typst, the PDF) and whose `text/html` is a <picture> that serves the narrow one to
-screens up to 40rem (HTML, with the alt text on the <img>).
+PNGs that carry their smallest font size and width, and displayed as one output:
+
+- `text/markdown`: a raw HTML block holding a <picture> that serves the narrow chart to screens up to
+  40rem and the wide one otherwise (alt text on its <img>), and a raw Typst block placing the wide
+  PNG (figures/<name>.png) at the width it was laid out for, with the same alt text. Pandoc keeps
+  the raw block of the format it writes and drops the other, so HTML gets the picture and the PDF the
+  image, under Quarto and the built-in renderer alike.
+- `image/png`: the wide chart, for tools that show notebooks.
+
+Not `text/html`: Quarto 1.9 takes any text/html output of an embedded notebook for a JavaScript
+widget and adds require.js and jQuery from a CDN to the page (console errors offline, a page that is
+no longer self-contained).
 
 A figure cell is a few lines:
 
@@ -45,6 +54,7 @@ class Chart:
     title: str
     alt: str
     notes: list[str] = field(default_factory=list)
+    data: pd.DataFrame | None = None  # what it draws, for the figure's download (figure-<name>.csv)
 
     def close(self) -> None:
         plt.close(self.wide)
@@ -53,12 +63,12 @@ class Chart:
 
 
 def both(draw: Callable[..., plt.Figure], *args, title: str, alt: str, notes: list[str] | None = None,
-         **kwargs) -> Chart:
+         data: pd.DataFrame | None = None, **kwargs) -> Chart:
     """`draw(*args, title=…, notes=…, width=…, **kwargs)` at both widths."""
     notes = list(notes or [])
     wide = draw(*args, title=title, notes=notes, width=WIDE_IN, **kwargs)
     narrow = draw(*args, title=title, notes=notes, width=NARROW_IN, **kwargs)
-    return Chart(wide, narrow, title, alt, notes)
+    return Chart(wide, narrow, title, alt, notes, data)
 
 
 def as_chart(fig: plt.Figure | Chart, alt: str = "") -> Chart:
@@ -76,16 +86,32 @@ def picture_html(wide: bytes, narrow: bytes | None, alt: str) -> str:
             f'style="width:100%;height:auto"></picture>')
 
 
+def typst_image(name: str, alt: str, width_in: float) -> str:
+    """The Typst that places figures/<name>.png at `width_in` inches with `alt` as its alt text."""
+    quoted = alt.replace("\\", "\\\\").replace('"', '\\"')
+    return f'#box(image("{FIGURES_DIR}/{name}.png", width: {width_in:g}in, alt: "{quoted}"))'
+
+
+def figure_markdown(picture: str, typst: str) -> str:
+    """A figure output's Markdown: the <picture> for HTML, the image for Typst, as raw blocks."""
+    return f"```{{=html}}\n{picture}\n```\n\n```{{=typst}}\n{typst}\n```\n"
+
+
+FIGURES_DIR = "figures"
+
+
 def show(chart: Chart | plt.Figure, params, name: str, data: pd.DataFrame | None = None,
          ledger: Ledger | None = None) -> None:
     """Save figures/<name>.png (wide) and figures/<name>-narrow.png, the data it draws as
-    downloads/figure-<name>.csv, and display one output: image/png (wide) and text/html (<picture>)."""
+    downloads/figure-<name>.csv, and display one output: text/markdown (the <picture> for HTML, the
+    wide image for Typst) and image/png (the wide chart)."""
     from IPython.display import display
 
     from armsledger.paths import DOWNLOADS, FIGURES
     from armsledger.present import downloads
 
     chart = as_chart(chart)
+    assert FIGURES == FIGURES_DIR
     folder = params.out_path / FIGURES
     folder.mkdir(parents=True, exist_ok=True)
     wide = png_bytes(chart.wide)
@@ -95,11 +121,14 @@ def show(chart: Chart | plt.Figure, params, name: str, data: pd.DataFrame | None
         narrow = png_bytes(chart.narrow)
         (folder / f"{name}-narrow.png").write_bytes(narrow)
     chart.close()
+    data = chart.data if data is None else data
     if data is not None:
         downloads.write_csv(data, params.out_path / DOWNLOADS / f"figure-{name}.csv", ledger)
     bundle = {"image/png": base64.b64encode(wide).decode("ascii")}
     if narrow is not None:
-        bundle["text/html"] = picture_html(wide, narrow, chart.alt)
+        width = float(chart.wide.get_size_inches()[0])
+        bundle["text/markdown"] = figure_markdown(picture_html(wide, narrow, chart.alt),
+                                                  typst_image(name, chart.alt, width))
     display(bundle, raw=True)
 
 
@@ -129,7 +158,7 @@ def timeline(ledger: Ledger, items: pd.DataFrame, start: pd.Timestamp, end: pd.T
     alt = _alt(title, f"Timeline from {lo:%b %Y} to {hi:%b %Y} in lanes ({lanes}): a dot is a single day, a bar a "
                       "month or longer, the fill shows how certain the record is; export halts are shaded bands. "
                       "The table below lists every item.")
-    return both(charts.timeline_chart, items, start, end, title=title, alt=alt,
+    return both(charts.timeline_chart, items, start, end, title=title, alt=alt, data=items,
                 source=_source(ledger, set(items["record_id"])), strips=strips)
 
 
@@ -138,7 +167,7 @@ def surveillance(ledger: Ledger, items: pd.DataFrame, start: pd.Timestamp, end: 
     title = chart_text.surveillance_title(items)
     alt = _alt(title, "Timeline of surveillance procurements, licences, donations, incidents and publications; "
                       "the fill shows how certain each record is. The tables below list them.")
-    return both(charts.timeline_chart, items, start, end, title=title, alt=alt,
+    return both(charts.timeline_chart, items, start, end, title=title, alt=alt, data=items,
                 source=_source(ledger, set(items["record_id"])))
 
 
@@ -193,6 +222,7 @@ def exports_monthly(ledger: Ledger, exports: pd.DataFrame, totals: pd.DataFrame,
                       "running total per year as a step line and the totals the sources published as dots. "
                       "The tables below give every value.")
     return both(charts.exports_chart, exports, drawn, currency, start, end, title=title, alt=alt, notes=notes,
+                data=exports,
                 source=_source(ledger, set(exports["record_id"]) | set(drawn["aggregate_id"]), "customs data"))
 
 
@@ -228,7 +258,7 @@ def exports_by_year(ledger: Ledger, exports: pd.DataFrame, totals: pd.DataFrame,
     alt = _alt(title, f"Horizontal bars in {currency} per year: the published total that leads, the other totals "
                       "for the same year with their sources (a restated figure marked), a part-year total marked "
                       "as such, and in grey the sum of the ledger's own customs-recorded rows.")
-    return both(charts.years_chart, view, currency, title=title, alt=alt, notes=notes,
+    return both(charts.years_chart, view, currency, title=title, alt=alt, notes=notes, data=view,
                 lines=_line_words(ledger, ids), source=_source(ledger, ids | ledger_ids, "customs data"))
 
 
@@ -249,7 +279,7 @@ def reconciliation(ledger: Ledger, recon: pd.DataFrame, currency: str) -> Chart:
                       "covers, with the gap in words; flight counts in a second panel. The table above gives "
                       "every figure.")
     ids = set(drawn["aggregate_id"]) | {i for ids_ in drawn["record_ids"] for i in ids_}
-    return both(charts.reconciliation_chart, drawn, currency, title=title, alt=alt, notes=notes,
+    return both(charts.reconciliation_chart, drawn, currency, title=title, alt=alt, notes=notes, data=recon,
                 source=_source(ledger, ids))
 
 
@@ -261,7 +291,8 @@ def coverage(ledger: Ledger, counts: pd.DataFrame) -> Chart:
     recs = ledger.records.dropna(subset=["earliest", "latest"])
     if len(months):
         recs = recs[(recs["earliest"] >= months.min().start_time) & (recs["latest"] <= months.max().end_time)]
-    return both(charts.coverage_chart, counts, title=title, alt=alt, source=_source(ledger, set(recs["record_id"])))
+    return both(charts.coverage_chart, counts, title=title, alt=alt, data=counts.reset_index(names="month"),
+                source=_source(ledger, set(recs["record_id"])))
 
 
 def delivery_windows(ledger: Ledger, contracts: pd.DataFrame, currency: str) -> Chart:
@@ -273,7 +304,7 @@ def delivery_windows(ledger: Ledger, contracts: pd.DataFrame, currency: str) -> 
                       "value as reported; the value is not split by year because no source gives a schedule.")
     notes = ["The bands are the delivery windows the sources report; how deliveries and payments fall within them "
              "is not reported."]
-    return both(charts.windows_chart, windows, currency, title=title, alt=alt, notes=notes,
+    return both(charts.windows_chart, windows, currency, title=title, alt=alt, notes=notes, data=windows,
                 source=_source(ledger, set(windows["record_id"])))
 
 
@@ -296,7 +327,7 @@ def routes(ledger: Ledger, places: dict | None = None) -> Chart:
     alt = _alt(title, "Schematic map: the airports and air base named in the reporting at their real relative "
                       "positions, one arc per route, its width following the number of reported flights; each "
                       "route's count and dates are written beside it.")
-    return both(charts.routes_chart, table, places, title=title, alt=alt, notes=notes,
+    return both(charts.routes_chart, table, places, title=title, alt=alt, notes=notes, data=table,
                 source=_source(ledger, {i for ids in table["record_ids"] for i in ids}))
 
 

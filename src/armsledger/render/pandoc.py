@@ -59,14 +59,17 @@ class EmbedResolver:
     def __init__(self, project: Path, out: Path, numbered: bool = True, target: str = "html"):
         self.project = project
         self.out = out
-        # A figure cell's output may hold a <picture> (text/html: a narrow variant for phones, the alt
-        # text on its <img>) beside the wide PNG: the HTML page uses the first, Typst the second.
+        # A figure cell's output may hold a <picture> (a raw HTML block in its text/markdown: a narrow
+        # variant for phones, the alt text on its <img>) beside the wide PNG: the HTML page uses the
+        # first, Typst the second (at the width it was laid out for, present.pngmeta).
         self.target = target
         # Typst numbers figures and tables itself; HTML from Pandoc does not, so captions get
         # "Figure N:" there, as Quarto would print them.
         self.numbered = numbered
         self.counters = {"fig": 0, "tbl": 0}
         self._books: dict[str, dict] = {}
+        # Pandoc's Typst writer drops an image's alt text; PandocRenderer adds these to index.typ.
+        self.alts: dict[str, str] = {}
 
     def _cell(self, notebook: str, label: str) -> tuple[dict, dict]:
         if notebook not in self._books:
@@ -102,8 +105,7 @@ class EmbedResolver:
             (figures / f"{label}.png").write_bytes(png)
             self.counters["fig"] += 1
             caption = self._caption("Figure", self.counters["fig"], options.get("fig-cap", ""))
-            picture = bundle.get("text/html")
-            picture = ("".join(picture) if isinstance(picture, list) else picture) if picture else None
+            picture = _raw_block(bundle.get("text/markdown"), "html")
             alt = _picture_alt(picture) if picture else None
             alt = str(alt if alt is not None else options.get("fig-alt", options.get("fig-cap", "")))
             if picture and self.target == "html":
@@ -111,6 +113,7 @@ class EmbedResolver:
                 return Embedded(f'```{{=html}}\n<figure id="{label}" class="chart">\n{picture}\n<figcaption>\n```\n\n'
                                 f'{caption}\n\n```{{=html}}\n</figcaption>\n</figure>\n```', kind)
             width = _png_width(png)
+            self.alts[label] = alt
             alt = alt.replace('"', "'")
             return Embedded(f'![{caption}](figures/{label}.png){{#{label} alt="{alt}" width={width}}}', kind)
         if kind == "tbl":
@@ -124,6 +127,15 @@ class EmbedResolver:
                 return Embedded(f"{markdown}\n\n*{caption}*", kind)
             return Embedded(f"{markdown.strip()}\n\n: {caption} {{#{label}}}", kind)
         raise RenderError(f"embed: label {label!r} must start with fig- or tbl-")
+
+
+def _raw_block(markdown, fmt: str) -> str | None:
+    """The content of the first ```{=fmt} raw block of a figure's Markdown output (present.figures)."""
+    if not markdown:
+        return None
+    text = "".join(markdown) if isinstance(markdown, list) else markdown
+    match = re.search(r"```\{=" + re.escape(fmt) + r"\}\n(.*?)\n```", text, re.S)
+    return match.group(1) if match else None
 
 
 def _picture_alt(picture: str) -> str | None:
@@ -203,9 +215,8 @@ class PandocRenderer:
         markdown = out / "index.md"
         markdown.write_text(substitute(report, variables, EmbedResolver(project, out)), encoding="utf-8")
         markdown_typst = out / "index-typst.md"
-        markdown_typst.write_text(substitute(report, variables, EmbedResolver(project, out, numbered=False,
-                                                                              target="typst")),
-                                  encoding="utf-8")
+        typst_resolver = EmbedResolver(project, out, numbered=False, target="typst")
+        markdown_typst.write_text(substitute(report, variables, typst_resolver), encoding="utf-8")
         bibliography = str((project / "references.json").resolve())
         common = ["--from", "markdown", "--citeproc", "--bibliography", bibliography, "--standalone",
                   "--metadata", "link-citations=true", "--metadata", "lang=en", *_date_metadata(project)]
@@ -240,9 +251,21 @@ class PandocRenderer:
             raise RenderError("the PDF fonts have no glyph for: " + ", ".join(missing)
                               + " (Typst would draw empty boxes); add a font that covers them")
 
+        add_alt_text(typ, typst_resolver.alts)
         pdf = out / "index.pdf"
         _typst(typ, pdf, project)
         return Rendered(html=html, pdf=pdf)
+
+
+def add_alt_text(typ: Path, alts: dict[str, str]) -> None:
+    """Give each figure's image its alt text in the Typst source (Pandoc's writer leaves it out; Typst
+    writes it into the tagged PDF)."""
+    text = typ.read_text(encoding="utf-8")
+    for label, alt in alts.items():
+        quoted = '"' + alt.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text = re.sub(r'(image\("figures/' + re.escape(label) + r'\.png"[^)]*)\)',
+                      lambda m, quoted=quoted: f"{m.group(1)}, alt: {quoted})", text, count=1)
+    typ.write_text(text, encoding="utf-8")
 
 
 # Typst keeps its layout caches until the process ends: gigabytes for a long report, which a build of
