@@ -112,7 +112,8 @@ def years_title(view: pd.DataFrame, currency: str) -> str:
                 f"{format_money(last['published'], currency)} in {last['year']}")
     elif len(heads) == 1:
         head = heads.iloc[0]
-        text = f"Serbian arms exports to Israel: {format_money(head['published'], currency)} published for {head['year']}"
+        text = (f"Serbian arms exports to Israel: {format_money(head['published'], currency)} published for "
+                f"{head['year']}")
     later = part[part["year"] > (heads["year"].max() if not heads.empty else "")]
     if not later.empty:
         p = later.iloc[-1]
@@ -221,6 +222,7 @@ def routes_title(routes: pd.DataFrame) -> str:
     at_least = "at least " if top["at_least"] else ""
     route = f"{top['origin_name']} → {top['destination_name']}"
     if len(placed) == 1:
-        return f"Every reported flight with a known route ran {route}: {at_least}{count_of(int(top['flights']), 'flight')}"
+        flights = count_of(int(top["flights"]), "flight")
+        return f"Every reported flight with a known route ran {route}: {at_least}{flights}"
     return (f"Most reported flights with a known route ran {route}: {at_least}{int(top['flights'])} of "
             f"{'at least ' if placed['at_least'].any() else ''}{total}")

@@ -124,7 +124,7 @@ _TRAILING = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "o
              "against", "between", "while", "when", "where", "not", "no", "more", "one", "also", "both", "each",
              "any", "some", "it", "they", "this", "these", "those", "such", "via", "per", "would", "will", "could",
              "might", "may", "can", "must", "did", "do", "does", "being", "then", "if", "because", "only", "most",
-             "many", "other", "all", "up", "what", "how", "said", "targeted", "certain", "described", "called"}
+             "many", "other", "all", "up", "what", "how", "targeted", "certain", "described", "called"}
 _CLAUSE_ENDS = (";", ":", ",", " –", " —", " (")
 
 
@@ -449,9 +449,9 @@ def texts(fig: plt.Figure, drawn: bool = False) -> list[Text]:
         if not (t.get_visible() and t.get_text().strip()):
             continue
         axes = t.axes
-        if axes is not None and t in (*axes.get_xticklabels(), *axes.get_yticklabels()):
-            if not axes.axison or t.get_window_extent(renderer).width == 0:  # not drawn: axis off, or
-                continue  # a tick outside the view
+        tick = axes is not None and t in (*axes.get_xticklabels(), *axes.get_yticklabels())
+        if tick and (not axes.axison or t.get_window_extent(renderer).width == 0):
+            continue  # not drawn: its axis is off, or the tick is outside the view
         shown.append(t)
     return shown
 

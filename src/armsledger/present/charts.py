@@ -18,6 +18,7 @@ from matplotlib.ticker import MaxNLocator
 from armsledger.analysis.halts import HALT
 from armsledger.analysis.timeline import LANES, horizon
 from armsledger.present import chartkit as kit
+from armsledger.present.chart_text import span_words
 from armsledger.present.chartkit import (
     ACCENT,
     COMPANION,
@@ -41,7 +42,6 @@ from armsledger.present.chartkit import (
     text_width,
     wrap,
 )
-from armsledger.present.chart_text import span_words
 from armsledger.present.format import QUALIFIERS, format_as_written, format_money, period_label, symbol
 from armsledger.present.tables import timeline_items
 
@@ -161,22 +161,14 @@ def _pack(marks: list[dict], x0: float, x1: float, max_chars: int, max_lines: in
             side, extent = "right", (mark["left"], mark["right"] + pad + width)
         elif mark["left"] - pad - width >= x0:
             side, extent = "left", (mark["left"] - pad - width, mark["right"])
-        else:  # no room on either side at this length: shorten to the wider side, whole words
-            room_right = x1 - mark["right"] - pad if not mark.get("open") else 0.0
-            room_left = mark["left"] - x0 - pad
-            room = max(room_right, room_left, span - 2 * pad)
-            chars = max_chars
-            while chars > 8 and max(text_width(line) for line in lines) / 72 > room:
-                chars -= 2
-                lines = _label_lines(mark["text"], suffix, chars, max_lines)
+        else:  # no room on either side: the label goes on its own line(s) above the mark, whole
+            side = "above"
+            lines = _label_lines(mark["text"], suffix, max_chars, max_lines)
             width = max(text_width(line) for line in lines) / 72
-            if len(lines) == 1 and span - 2 * pad >= max(room_right, room_left):
-                side, extent = "inside", (mark["left"], mark["right"])
-            elif room_right >= room_left:
-                side, extent = "right", (mark["left"], mark["right"] + pad + width)
-            else:
-                side, extent = "left", (mark["left"] - pad - width, mark["right"])
-        need = len(lines)
+            left = min(max(mark["left"], x0), max(x1 - width, x0))
+            mark["label_x"] = left
+            extent = (min(left, mark["left"]), max(left + width, mark["right"]))
+        need = len(lines) + (1 if side == "above" else 0)
         row = 0
         while True:
             while len(free_from) < row + need:
@@ -186,7 +178,11 @@ def _pack(marks: list[dict], x0: float, x1: float, max_chars: int, max_lines: in
             row += 1
         for r in range(row, row + need):
             free_from[r] = extent[1] + pad
-        mark.update(row=row + (need - 1) / 2, side=side, label="\n".join(lines), lines=need)
+        if side == "above":  # the label's lines, then the mark on the row under them
+            mark.update(row=row + need - 1, label_row=row + (need - 2) / 2, side=side, label="\n".join(lines),
+                        lines=need)
+        else:
+            mark.update(row=row + (need - 1) / 2, side=side, label="\n".join(lines), lines=need)
     return max(len(free_from), 1)
 
 
@@ -206,6 +202,10 @@ def _draw_mark(ax: plt.Axes, mark: dict, y: float, colour: str, end_num: float) 
 
 def _write_label(ax: plt.Axes, mark: dict, y: float, to_num) -> None:
     pad = 0.05
+    if mark["side"] == "above":
+        ax.text(to_num(mark["label_x"]), mark["label_row"], mark["label"], fontsize=TEXT_PT, va="center", ha="left",
+                color=INK, zorder=5, clip_on=False)
+        return
     if mark["side"] == "inside":
         x, ha = mark["left"] + pad, "left"
     elif mark["side"] == "right":
@@ -317,11 +317,22 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
             marks.append({"record_id": item.record_id, "text": text, "suffix": suffix, "left": left,
                           "right": right, "span": bool(item.is_span), "open": running_on,
                           "certainty": item.certainty, "x0": mdates.date2num(first),
-                          "x1": mdates.date2num(last + pd.Timedelta(days=1)) if item.is_span else mdates.date2num(first)})
+                          "x1": mdates.date2num(last + pd.Timedelta(days=1) if item.is_span else first)})
         rows = _pack(marks, 0.0, axis_w, max_chars)
         plan.append((lane, rows, marks))
-    halt_rows = 1 if not halts_frame.empty else 0
-    total_rows = halt_rows + sum(1 + rows for _, rows, _ in plan)
+    headers = {}
+    for lane, _, marks in plan:
+        words = (f"{lane}: {len(marks):,} items, labelled in {strips.get(lane, 'the table below')}"
+                 if isinstance(marks, pd.DataFrame) else lane)
+        headers[lane] = wrap(words, axis_w, TEXT_PT, "bold")
+    halt_rows = 0
+    halt_words = {}
+    for halt in halts_frame.itertuples(index=False):
+        words = (f"Export halt from {period_label(str(halt.date).split('/')[0])}"
+                 + (", no end reported" if pd.isna(halt.latest) else f", to {_end_words(halt.date)}"))
+        halt_words[halt.record_id] = wrap(words, axis_w - 0.15)
+        halt_rows += len(halt_words[halt.record_id])
+    total_rows = halt_rows + sum(len(headers[lane]) + rows for lane, rows, _ in plan)
     panel = sheet.panel(total_rows * ROW_IN, bottom=kit.xmargin_for(), right=0.12, top=0.02)
     _finish(sheet, notes or [], source)
     fig, panels, _ = sheet.build()
@@ -338,20 +349,21 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     y = halt_rows
     for lane, rows, marks in plan:
         colour = LANE_COLOURS.get(lane, ACCENT)
+        head = len(headers[lane])
+        ax.text(start_num, y + (head - 1) / 2, "\n".join(headers[lane]), fontsize=TEXT_PT, fontweight="bold",
+                va="center", ha="left", color=colour, linespacing=1.15)
         if isinstance(marks, pd.DataFrame):
-            where = strips.get(lane, "the table below")
-            ax.text(start_num, y, f"{lane}: {len(marks):,} items, labelled in {where}",
-                    fontsize=TEXT_PT, fontweight="bold", va="center", ha="left", color=colour)
-            _dense_strip(ax, marks, y + 1, start, end, colour)
+            _dense_strip(ax, marks, y + head, start, end, colour)
         else:
-            ax.text(start_num, y, lane, fontsize=TEXT_PT, fontweight="bold", va="center", ha="left", color=colour)
             for mark in marks:
-                yy = y + 1 + mark["row"]
+                yy = y + head + mark["row"]
                 _draw_mark(ax, mark, yy, colour, end_num)
+                if mark["side"] == "above":
+                    mark = {**mark, "label_row": y + head + mark["label_row"]}
                 _write_label(ax, mark, yy, to_num)
         if y > halt_rows:
             ax.axhline(y - 0.5, color=GRID, linewidth=0.8, zorder=1)
-        y += 1 + rows
+        y += head + rows
     for halt in halts_frame.itertuples(index=False):
         left = max(halt.earliest, start)
         right = end if pd.isna(halt.latest) else min(halt.latest, end)
@@ -359,13 +371,18 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
             continue
         ax.axvspan(mdates.date2num(left), mdates.date2num(right), color=kit.tint(WARN, 0.16), linewidth=0, zorder=0)
         still_on = pd.isna(halt.latest) or halt.latest > end
-        words = (f"Export halt from {period_label(str(halt.date).split('/')[0])}"
-                 + (", no end reported" if pd.isna(halt.latest) else f", to {_end_words(halt.date)}"))
-        room_right = to_in(end) - to_in(left)
-        if text_width(words) / 72 + 0.1 < room_right:
-            ax.text(mdates.date2num(left), 0, " " + words, fontsize=TEXT_PT, color=WARN, va="center", ha="left")
-        else:
-            ax.text(mdates.date2num(left), 0, words + " ", fontsize=TEXT_PT, color=WARN, va="center", ha="right")
+        lines = halt_words[halt.record_id]
+        words = "\n".join(lines)
+        width = max(text_width(line) for line in lines) / 72
+        at = mdates.date2num(left)
+        if width + 0.1 < to_in(end) - to_in(left):
+            x, ha = at, "left"
+            words = "\n".join(" " + line for line in lines)
+        elif width + 0.05 < to_in(left):
+            x, ha = at, "right"
+        else:  # neither side of the band's start has room: from the axis's start
+            x, ha = start_num, "left"
+        ax.text(x, (len(lines) - 1) / 2, words, fontsize=TEXT_PT, color=WARN, va="center", ha=ha, linespacing=1.15)
         if still_on:
             ax.plot([end_num], [0], marker=">", markersize=6.5, color=WARN, clip_on=False, linestyle="none")
     _date_ticks(ax, start, end, narrow)
@@ -388,7 +405,8 @@ def _money_label(amount: float, kind: str, value: float, currency: str, reported
     """"≈ €14.0m"; a figure converted by us: "≈ $15.2m (€14.0m)"."""
     qualifier = QUALIFIERS.get(kind, "")
     if reported_currency and reported_currency != currency and not pd.isna(amount):
-        return f"{qualifier}{format_money(value, currency, compact=True)} ({format_money(amount, reported_currency, compact=True)})"
+        as_reported = format_money(amount, reported_currency, compact=True)
+        return f"{qualifier}{format_money(value, currency, compact=True)} ({as_reported})"
     return qualifier + format_money(value, currency, compact=True)
 
 
@@ -440,7 +458,8 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
         text = row.exporter if (row.latest - row.earliest).days > 40 else f"{row.exporter}, {period_label(row.period)}"
         strip_marks.append({"record_id": row.record_id, "text": text, "left": to_in(row.earliest),
                             "right": to_in(row.latest + pd.Timedelta(days=1)), "span": True, "open": False,
-                            "certainty": row.certainty, "x0": mdates.date2num(max(row.earliest, start)), "backing": True,
+                            "certainty": row.certainty, "backing": True,
+                            "x0": mdates.date2num(max(row.earliest, start)),
                             "x1": mdates.date2num(min(row.latest + pd.Timedelta(days=1), end))})
     strip_rows = _pack(strip_marks, 0.0, strip_axis_w, 30 if narrow else 40) if strip_marks else 0
     sheet.text(f"Each customs-recorded value, {sign} million", weight="bold", gap=0.06)
@@ -474,6 +493,7 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
     ax.set_yticks(ticks_a, [_tick_text(t) for t in ticks_a])
     ax.grid(axis="y", color=GRID, linewidth=0.8)
     value_labels = []
+    bar_boxes = []
     for row in valued.itertuples(index=False):
         width_days = (row.latest - row.earliest).days + 1
         style = certainty_fill(row.certainty, ACCENT)
@@ -485,7 +505,12 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
         if width_days > 40:
             text += f" ({period_label(row.period)})"
         value_labels.append((mdates.date2num(row.earliest) + width_days / 2, row.value / 1e6, text))
-    _labels_above(ax, value_labels)
+        bar_boxes.append((mdates.date2num(row.earliest) + width_days * 0.04,
+                          mdates.date2num(row.earliest) + width_days * 0.96, row.value / 1e6))
+    top_label = max((v for _, v, _ in value_labels), default=0.0)
+    if narrow:  # a phone shows the values that stand out; the table gives every one
+        value_labels = [label for label in value_labels if label[1] >= 0.1 * top_label]
+    _labels_above(ax, value_labels, bar_boxes)
     _date_ticks(ax, start, end, narrow)
     ax.grid(axis="x", visible=False)
 
@@ -531,14 +556,20 @@ def _month(edtf: str) -> str:
     return period_label(str(edtf)[:7]) if edtf else "undated"
 
 
-def _labels_above(ax: plt.Axes, labels: list[tuple[float, float, str]]) -> None:
-    """Value labels centred above their bars, lifted where two would overlap."""
+def _labels_above(ax: plt.Axes, labels: list[tuple[float, float, str]],
+                  bars: list[tuple[float, float, float]] | None = None) -> list:
+    """Value labels centred above their bars (x centre, top, text), kept inside the axes and lifted
+    where one would overlap another label or a bar (`bars`: left, right, top in data units)."""
     fig = ax.figure
     pt = fig.dpi / 72
-    placed = []
     to_px = ax.transData.transform
     inverse = ax.transData.inverted()
-    for x, y, text in sorted(labels):
+    placed = []
+    for left, right, top in bars or []:
+        (x0, y0), (x1, y1) = to_px((left, 0)), to_px((right, top))
+        placed.append((x0, x1, y0, y1))
+    artists = []
+    for x, y, text in sorted(labels, key=lambda item: (-item[1], item[0])):  # tallest bars first
         px, py = to_px((x, y))
         width = text_width(text) * pt
         height = TEXT_PT * kit.LINE * pt
@@ -553,7 +584,9 @@ def _labels_above(ax: plt.Axes, labels: list[tuple[float, float, str]]) -> None:
             bottom = max(p[3] for p in clash) + 1 * pt
         placed.append((px - width / 2, px + width / 2, bottom, bottom + height))
         tx, ty = inverse.transform((px, bottom + height / 2))
-        ax.text(tx, ty, text, fontsize=TEXT_PT, ha="center", va="center", color=INK, zorder=6, clip_on=False)
+        artists.append(ax.text(tx, ty, text, fontsize=TEXT_PT, ha="center", va="center", color=INK, zorder=6,
+                               clip_on=False))
+    return artists
 
 
 # ----------------------------------------------------------------------------- rows of labelled bars
@@ -907,7 +940,8 @@ def routes_chart(routes: pd.DataFrame, places: dict, title: str = "", *, source:
     ymin, ymax = min(ys.values()), max(ys.values())
     span = max(xmax - xmin, ymax - ymin, 1.0)
     map_h = 2.7 if narrow else 3.1
-    map_w = min(sheet.inner * (1.0 if narrow else 0.5), map_h * ((xmax - xmin) + 0.5 * span) / ((ymax - ymin) + 0.3 * span))
+    aspect = ((xmax - xmin) + 0.5 * span) / ((ymax - ymin) + 0.3 * span)
+    map_w = min(sheet.inner * (1.0 if narrow else 0.5), map_h * aspect)
     panel = sheet.panel(map_h, right=sheet.inner - map_w if not narrow else 0.0, name="map")
     route_text = []
     for r in placed.itertuples(index=False):

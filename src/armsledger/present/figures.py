@@ -177,8 +177,9 @@ def copies_note(totals: pd.DataFrame, copies: pd.DataFrame, ledger: Ledger) -> s
     if copied.empty:
         return ""
     by_id = totals.set_index("aggregate_id")
-    figures = [f"{QUALIFIERS.get(by_id.at[a, 'amount_kind'], '')}{format_as_written(by_id.at[a, 'amount'], by_id.at[a, 'currency'])}"
-               f" for {period_label(by_id.at[a, 'period'])}" for a in copied["aggregate_id"]]
+    figures = [QUALIFIERS.get(by_id.at[a, "amount_kind"], "")
+               + format_as_written(by_id.at[a, "amount"], by_id.at[a, "currency"])
+               + f" for {period_label(by_id.at[a, 'period'])}" for a in copied["aggregate_id"]]
     native = copied["original_currency"].iloc[0]
     lines = lines_of_reporting(ledger, list(copied["aggregate_id"]))
     who = chart_text.words_list(list(dict.fromkeys(lines["publisher"]))) if not lines.empty else "the same line"
