@@ -46,7 +46,8 @@ def test_every_edition_is_published(site, request):
             assert (folder / "notebooks" / f"{name}.ipynb").exists()
             assert (folder / "notebooks" / f"{name}.html").exists()
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-        assert set(summary) == set(NOTEBOOK_NAMES)
+        assert set(summary) == {*NOTEBOOK_NAMES, "edition"}
+        assert summary["edition"]["name"] == edition
         assert (folder / "summary.json").read_bytes() == (config.build_dir / edition / "summary.json").read_bytes()
         # The bibliography holds every source the edition cites (citeproc would print "???" otherwise).
         references = {item["id"] for item in json.loads((folder / "references.json").read_text(encoding="utf-8"))}
@@ -62,18 +63,18 @@ def test_every_edition_is_published(site, request):
 def test_the_latest_editions_data_package_holds_every_record_and_claim(real_site):
     with zipfile.ZipFile(real_site.public_dir / "latest" / "data" / "armsledger-data.zip") as archive:
         names = archive.namelist()
-        assert "armsledger-data/README.md" in names and "armsledger-data/datapackage.json" in names
+        assert "README.md" in names and "datapackage.json" in names
         for path in data_files(real_site.data_dir):
             if path.suffix != ".csv" or path.name in ("sources.csv", "entities.csv"):
                 continue  # sources and entities: those the records cite (checked in test_edition_data)
-            published = list(csv.reader(io.StringIO(archive.read(f"armsledger-data/{path.name}").decode("utf-8"))))
+            published = list(csv.reader(io.StringIO(archive.read(path.name).decode("utf-8"))))
             original = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
             assert published == original, path.name
 
 
 def test_an_as_of_editions_downloads_hold_only_what_was_known_then(fixture_site):
     with zipfile.ZipFile(fixture_site.public_dir / "as-of-2024-06" / "data" / "armsledger-data.zip") as archive:
-        claims = archive.read("armsledger-data/claims.csv").decode("utf-8")
+        claims = archive.read("claims.csv").decode("utf-8")
     assert "small-statement-2024-11-late" not in claims  # its source was published in December 2024
     sources = json.loads((fixture_site.public_dir / "as-of-2024-06" / "references.json").read_text("utf-8"))
     assert "small-late" not in {item["id"] for item in sources}
@@ -144,7 +145,8 @@ def test_invalid_data_publishes_nothing_and_exits_2(fixture_site, tmp_path, capf
     before = _digest(fixture_site.public_dir / "default-2025-02" / "index.html")
     config = dataclasses.replace(fixture_site, data_dir=data, build_dir=tmp_path / "build")
     assert run(config) == 2
-    out = capfd.readouterr().out
+    captured = capfd.readouterr()
+    out = captured.out + captured.err
     assert re.search(r"transfers\.csv:\d+:amount: type: must be a number, got \"2\.5m\"", out), out
     assert "nothing was built or published" in out
     assert _digest(fixture_site.public_dir / "default-2025-02" / "index.html") == before
@@ -164,7 +166,8 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_publication(fixture_
     before = _digest(fixture_site.public_dir / "default-2025-02" / "index.html")
     config = dataclasses.replace(fixture_site, editions=["default-2025-02"], notebooks_dir=notebooks, build_dir=build)
     assert run(config) == 1
-    out = capfd.readouterr().out
+    captured = capfd.readouterr()
+    out = captured.out + captured.err
     assert "03-values.ipynb failed in cell" in out and "tbl-contracts" in out
     assert "RuntimeError: deliberately broken for a test" in out
     kept = build / "default-2025-02" / "notebooks" / "03-values.ipynb"

@@ -46,8 +46,9 @@ def notebook_inputs(cfg: BuildConfig, name: str) -> list[Path]:
     wanted = reads(notebook)
     tables = [t for t in schema.tables if t.role != "corrections"
               and (t.role != "record" or wanted == ALL_RECORD_TABLES or t.name in wanted)]
+    story = [cfg.report_dir / "story.yml"] if (cfg.report_dir / "story.yml").exists() else []
     return [notebook, cfg.data_dir / schema_module.DESCRIPTOR, *(cfg.data_dir / t.path for t in tables),
-            *_code(*NOTEBOOK_CODE)]
+            *_code(*NOTEBOOK_CODE), *story]
 
 
 def log_failure(cfg: BuildConfig, step: str, text: str) -> Path:
@@ -269,7 +270,8 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "name": f"changes:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] comparing with the previous publication",
             "actions": [lambda e=edition, b=build: _write_changes(cfg, e, b, version, day)],
-            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes"), PACKAGE / "model" / "formula.py"]],
+            "file_dep": [str(p) for p in [*fragments, *package_files, *_pipeline_code("changes"),
+                                          PACKAGE / "model" / "formula.py"]],
             "targets": [str(p) for p in changes_files],
         })
         out.append({

@@ -1,7 +1,7 @@
 """The downloads behind an edition's report: one CSV per table and figure (written by the notebooks,
 present.downloads), a flat records.csv of every record the edition shows, and one XLSX workbook
-with a sheet per table and a README sheet; all under build/<edition>/tables/, published as
-public/<edition>/data/tables/."""
+with a sheet per table and a README sheet; all under build/<edition>/data-tables/, published
+as public/<edition>/data/tables/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 from armsledger.model import formula
 from armsledger.paths import DOWNLOADS
 
-TABLES_DIR = "tables"
+TABLES_DIR = "data-tables"  # in build/<edition>/ (its tables/ holds the Markdown the notebooks print)
+PUBLISHED_DIR = "tables"  # under public/<edition>/data/
 RECORDS_CSV = "records.csv"
 WORKBOOK = "armsledger-tables.xlsx"
 README = """armsledger: the data behind the report's tables and figures, one sheet each.
@@ -50,7 +51,7 @@ def _cell(value) -> object:
 
 
 def write(edition_dir: Path, about: dict) -> Path:
-    """Collect the downloads of build/<edition>/ into its tables/ folder; the workbook last."""
+    """Collect the downloads of build/<edition>/ into its data-tables/ folder; the workbook last."""
     target = edition_dir / TABLES_DIR
     if target.exists():
         shutil.rmtree(target)

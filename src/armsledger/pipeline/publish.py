@@ -15,7 +15,7 @@ from pathlib import Path
 from armsledger.model.params import ParameterError, load_edition
 from armsledger.model.schema import data_files
 from armsledger.pipeline.config import BuildConfig
-from armsledger.pipeline.downloads import TABLES_DIR
+from armsledger.pipeline.downloads import PUBLISHED_DIR, TABLES_DIR
 from armsledger.pipeline.notebooks import notebook_names
 
 DATA_EXTRAS = ("README.md", "LICENSE.md")
@@ -94,7 +94,7 @@ def publish(cfg: BuildConfig, edition: str) -> Path:
         shutil.copy2(source / extra, staging / extra)
     shutil.copytree(source / "package", staging / "data")
     shutil.copy2(source / ZIP_NAME, staging / "data" / ZIP_NAME)
-    shutil.copytree(source / TABLES_DIR, staging / "data" / TABLES_DIR)
+    shutil.copytree(source / TABLES_DIR, staging / "data" / PUBLISHED_DIR)
     final, old = cfg.public_dir / edition, cfg.public_dir / f".{edition}.old"
     if final.exists():
         os.rename(final, old)
@@ -108,7 +108,8 @@ PUBLISHED_FILES = {
     "html": "index.html", "pdf": "report.pdf", "data_package": "data/datapackage.json", "data_zip": f"data/{ZIP_NAME}",
     "sqlite": "armsledger.db", "datasette_metadata": "metadata.json", "ftm": "ftm.jsonl", "changes": "changes.json",
     "summary": "summary.json", "references": "references.json",
-    "tables_workbook": f"data/{TABLES_DIR}/armsledger-tables.xlsx", "records_csv": f"data/{TABLES_DIR}/records.csv",
+    "tables_workbook": f"data/{PUBLISHED_DIR}/armsledger-tables.xlsx",
+    "records_csv": f"data/{PUBLISHED_DIR}/records.csv",
 }
 
 

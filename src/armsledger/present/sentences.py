@@ -199,21 +199,29 @@ def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
         "contradictions_total": str(summary["contradictions"]),
     }
     if summary["totals"]:
-        verdicts = [f"match {out['recon_consistent']} within rounding", f"fall short of {out['recon_short']}",
-                    f"exceed {out['recon_exceed']}"]
-        if out["recon_open"] != "0":
-            verdicts.append(f"leave {out['recon_open']} open because some rows carry no value or only a lower bound")
-        text = (f"Of {count_of(summary['totals'], 'published total')}, the ledger's own rows "
-                f"{', '.join(verdicts[:-1])} and {verdicts[-1]}.")
-        if out["recon_short"] != "0":
-            text += " The shortfalls show what the ledger lacks more than sources contradicting one another."
+        total = summary["totals"]
+        consistent, short = int(out["recon_consistent"]), int(out["recon_short"])
+        exceed, open_ = int(out["recon_exceed"]), int(out["recon_open"])
+        clauses = []
+        if consistent:
+            clauses.append(f"match {_of(consistent, total)} within the rounding of their figures")
+        if short:
+            clauses.append(f"add up to less than {_of(short, total, 'the rest' if consistent else '')}, because "
+                           "sources reported some months or shipments only as part of a total")
+        if exceed:
+            clauses.append(f"add up to more than {_of(exceed, total)}")
+        if open_:
+            clauses.append(f"cannot settle {_of(open_, total)}, since some shipments were reported without a value")
+        text = (f"Set against the {count_of(total, 'total')} the sources published, the ledger's own records "
+                + _joined(clauses) + "." if clauses else
+                f"None of the {count_of(total, 'published total')} has ledger records to compare with.")
         if largest:
             months = summary["gaps"][largest["aggregate_id"]]["months_without_rows"]
             missing = " + ".join(period_label(m) for m in months)
-            text += (f" The best-attested clear shortfall is {out['recon_largest_gap']} of the "
-                     f"{out['recon_largest_gap_total']} reported for {out['recon_largest_gap_period']}"
-                     + (f"; the ledger has no row for {missing}, which the sources included in that total but "
-                        "never reported on its own." if missing else "."))
+            text += (f" The clearest gap: {out['recon_largest_gap']} of the {out['recon_largest_gap_total']} "
+                     f"reported for {out['recon_largest_gap_period']}"
+                     + (f" is in no single record, since {missing} was never reported on its own." if missing
+                        else " is in no single record."))
     else:
         text = "No published total passes this edition's filters."
     n = summary["contradictions"]
@@ -222,6 +230,17 @@ def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
              "them.")
     out["recon_summary"] = text
     return out
+
+
+def _of(part: int, total: int, all_word: str = "") -> str:
+    """"all 3", "2 of the 14", "the rest" — how many of the totals a clause is about."""
+    if part == total:
+        return "all of them" if total > 1 else "it"
+    return all_word or f"{part} of them"
+
+
+def _joined(clauses: list[str]) -> str:
+    return clauses[0] if len(clauses) == 1 else "; they ".join([clauses[0], *clauses[1:]])
 
 
 def surveillance_variables(summary: dict) -> dict[str, str]:
