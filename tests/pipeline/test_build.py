@@ -23,7 +23,6 @@ from armsledger.model.schema import data_files
 from armsledger.pipeline.checks import expected_figures, pdf_problems
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, reads
 from armsledger.pipeline.runner import run, stale
-from armsledger.render import quarto_available
 from tests.common import NOTEBOOKS
 from tests.pipeline.conftest import NOTEBOOK_NAMES
 
@@ -173,15 +172,6 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_publication(fixture_
     kept = build / "default-2025-02" / "notebooks" / "03-values.ipynb"
     assert "deliberately broken" in kept.read_text(encoding="utf-8")
     assert _digest(fixture_site.public_dir / "default-2025-02" / "index.html") == before
-
-
-@pytest.mark.quarto
-@pytest.mark.skipif(not quarto_available(), reason="quarto is not on PATH (it cannot be installed on this machine)")
-def test_quarto_renderer_builds_the_same_report(real_site, tmp_path):
-    config = dataclasses.replace(real_site, editions=["default-2025-02"], renderer="quarto",
-                                 build_dir=tmp_path / "build", public_dir=tmp_path / "public")
-    assert run(config) == 0
-    assert (config.public_dir / "default-2025-02" / "report.pdf").exists()
 
 
 def test_report_sources_stay_within_the_supported_subset():

@@ -11,7 +11,7 @@ import pytest
 from armsledger.analysis import contracts as contract_values
 from armsledger.analysis import exports as export_values
 from armsledger.model.fx import fx_rate
-from armsledger.present import sentences, tables
+from armsledger.present import downloads, sentences, tables
 
 INF = math.inf
 
@@ -63,7 +63,7 @@ def test_customs_exports_by_exporter(exports):
     dollars = 1_100_000 * fx_rate("USD", "EUR", "2024-06").rate
     assert table.iloc[0]["reported_sum"] == pytest.approx(540_120 + 1e6 + 2.5e6 + dollars)
     assert table.iloc[1]["first"] == pd.Timestamp("2024-03-01")
-    shown = tables.exporter_table(exports, "EUR")
+    shown = downloads.shown(tables.exporter_table(exports, "EUR"))
     assert list(shown.iloc[1]) == ["Čačak Fixture Works", "1", "0", "€500,000", "2024-03", "2024-03"]
     assert export_values.by_exporter(exports.iloc[:0]).empty
 

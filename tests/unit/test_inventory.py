@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from armsledger.analysis import inventory
-from armsledger.present import sentences, tables
+from armsledger.present import downloads, sentences, tables
 
 
 def test_headline_counts(small):
@@ -69,7 +69,7 @@ def test_coverage_by_month(small):
 
 
 def test_record_list(small):
-    appendix = tables.record_list(small)
+    appendix = downloads.shown(tables.record_list(small))
     assert len(appendix) == 35
     assert list(appendix.columns) == ["id", "table", "date", "what", "value or count", "certainty", "sources"]
     rows = appendix.set_index("id")

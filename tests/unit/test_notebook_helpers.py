@@ -36,9 +36,13 @@ def test_show_table_saves_and_displays_the_same_markdown(tmp_path, monkeypatch):
     shown = []
     monkeypatch.setattr(notebook, "display", shown.append)
     params = Params(out_dir=str(tmp_path))
-    assert notebook.show_table("| a |\n|---|\n| 1 |", params, "t") is None
-    assert (tmp_path / "tables" / "t.md").read_text(encoding="utf-8") == "| a |\n|---|\n| 1 |\n"
-    assert len(shown) == 1 and shown[0].data == "| a |\n|---|\n| 1 |"  # one output: the Markdown itself
+    frame = pd.DataFrame({"_record_id": ["x-1"], "a": ["=1+1"]})
+    assert notebook.show_table(frame, params, "t", raw_columns=()) is None
+    markdown = (tmp_path / "tables" / "t.md").read_text(encoding="utf-8")
+    assert markdown.startswith("| a") and "x-1" not in markdown  # the hidden column is for the download
+    assert len(shown) == 1 and shown[0].data == markdown.rstrip("\n")  # one output: the Markdown itself
+    download = (tmp_path / "downloads" / "table-t.csv").read_text(encoding="utf-8")
+    assert download == "record_id,a\nx-1,'=1+1\n"  # every column, formula-safe
 
 
 def test_show_figure_displays_the_saved_png_as_the_only_output(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ import pytest
 
 from armsledger.analysis import reconcile
 from armsledger.model.fx import fx_rate
-from armsledger.present import sentences, tables
+from armsledger.present import downloads, sentences, tables
 
 INF = math.inf
 
@@ -130,7 +130,7 @@ def test_contradictions(conflicts, in_period):
 
 
 def test_the_contradictions_table_names_records_in_words(conflicts, in_period):
-    table = tables.contradictions_table(conflicts, in_period)
+    table = downloads.shown(tables.contradictions_table(conflicts, in_period))
     assert list(table.columns) == ["kind", "records", "detail", "sources"]
     assert set(table["sources"]) == {"[@small-blog]", "[@small-weak]"}
     detail = table[table["kind"] == "totals differ"].iloc[0]["detail"]
@@ -216,12 +216,12 @@ def test_the_reconciliation_sentence_names_the_missing_month(recon, conflicts):
     summary = reconcile.summarise(recon.reset_index(), conflicts)
     text = sentences.reconciliation_variables(summary, "EUR")["recon_summary"]
     assert text == (
-        "Of 8 published totals, the ledger's own rows match 1 within rounding, fall short of 5, exceed 0 and leave 2 "
-        "open because some rows carry no value or only a lower bound. The shortfalls show what the ledger lacks more "
-        "than sources contradicting one another. The best-attested clear shortfall is €300,000 of the €2.8 million "
-        "reported for Feb + Apr 2024; the ledger has no row for Apr 2024, which the sources included in that total "
-        "but never reported on its own. Where sources disagree (4 cases), the report shows both sides instead of "
-        "averaging them.")
+        "Set against the 8 totals the sources published, the ledger's own records match 1 of them within the "
+        "rounding of their figures; they add up to less than 5 of them, because sources reported some months or "
+        "shipments only as part of a total; they cannot settle 2 of them, since some shipments were reported "
+        "without a value. The clearest gap: €300,000 of the €2.8 million reported for Feb + Apr 2024 is in no "
+        "single record, since Apr 2024 was never reported on its own. Where sources disagree (4 cases), the "
+        "report shows both sides instead of averaging them.")
 
 
 def test_a_gap_of_one_flight_reads_in_the_singular(recon):

@@ -7,7 +7,7 @@ import pandas as pd
 
 from armsledger.analysis import timeline
 from armsledger.model.ledger import load
-from armsledger.present import sentences, tables
+from armsledger.present import downloads, sentences, tables
 from tests.common import SMALL
 
 
@@ -97,7 +97,7 @@ def test_timeline_table_keeps_the_full_text_that_chart_labels_shorten(items):
 def test_timeline_is_sorted_and_cited(items):
     dated = items["earliest"].dropna()
     assert dated.is_monotonic_increasing
-    table = tables.timeline_table(items)
+    table = downloads.shown(tables.timeline_table(items))
     assert len(table) == len(items)
     assert list(table.columns) == ["date", "lane", "item", "kind", "certainty", "sources"]
     row = table[table["item"] == "Fixture Trade Co. €1.0m"].iloc[0]

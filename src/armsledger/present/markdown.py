@@ -21,22 +21,32 @@ def escape(text: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
 
 
+NO_ROWS = "No records match this edition's filters."
 # The longest table the report prints, about 30 PDF pages. Pandoc and Typst take minutes and gigabytes
 # over tables of tens of thousands of rows (a 30,000-record appendix is a 1,000-page PDF), and a reader
 # looks such a record up in the data package anyway.
 MAX_PRINTED_ROWS = 1_000
 
 
-def truncated(frame: pd.DataFrame, noun: str, note_column: str, mark_column: str) -> pd.DataFrame:
+def truncated(frame: pd.DataFrame, noun: str, note_column: str, mark_column: str,
+              where: str = "the published data package (data/armsledger-data.zip)") -> pd.DataFrame:
     """`frame`, or its first MAX_PRINTED_ROWS rows and a closing row saying how many `noun` there are
-    and where all of them are."""
+    and `where` all of them are."""
     if len(frame) <= MAX_PRINTED_ROWS:
         return frame
     note = (f"{len(frame) - MAX_PRINTED_ROWS:,} more {noun} are not listed: this table lists the first "
-            f"{MAX_PRINTED_ROWS:,} of {len(frame):,}. Every record is in the published data package "
-            f"(data/armsledger-data.zip).")
+            f"{MAX_PRINTED_ROWS:,} of {len(frame):,}. Every one is in {where}.")
     closing = pd.DataFrame([{column: "" for column in frame.columns} | {mark_column: "…", note_column: note}])
     return pd.concat([frame.iloc[:MAX_PRINTED_ROWS], closing], ignore_index=True)
+
+
+def printed(frame: pd.DataFrame, where: str = "the published data package (data/armsledger-data.zip)") -> pd.DataFrame:
+    """The rows a page prints of a table frame: all of them, or as many as its attrs["truncate"]
+    (noun, note column, mark column) allows, with the closing row."""
+    if "truncate" not in frame.attrs:
+        return frame
+    noun, note_column, mark_column = frame.attrs["truncate"]
+    return truncated(frame, noun, note_column=note_column, mark_column=mark_column, where=where)
 
 
 def citations(source_ids: list[str] | None) -> str:
@@ -50,7 +60,9 @@ def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: d
     named with a leading `_` are data for the table's download (present.downloads), not shown."""
     frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
     if frame.empty:
-        return "*No records match this edition's filters.*"
+        # Still a table, with its header and one row saying so: readers and both renderers see a table.
+        columns = list(frame.columns) or ["note"]
+        frame = pd.DataFrame([{c: (NO_ROWS if i == 0 else "") for i, c in enumerate(columns)}])
     cells = frame.copy()
     for column in cells.columns:
         if column not in raw_columns:

@@ -17,7 +17,7 @@ from armsledger.model.ledger import ALL_RECORD_TABLES, Ledger, for_edition
 from armsledger.model.params import Params
 from armsledger.paths import DOWNLOADS, FIGURES, FRAGMENTS, TABLES
 from armsledger.present import charts, downloads, figures
-from armsledger.present.markdown import to_markdown, truncated
+from armsledger.present.markdown import printed, to_markdown
 from armsledger.validate.cache import ensure_valid
 
 # Values papermill can inject; anything else in a notebook's namespace (modules, functions,
@@ -75,11 +75,8 @@ def show_table(table: pd.DataFrame, params: Params, name: str, ledger: Ledger | 
     output. A table longer than markdown.MAX_PRINTED_ROWS is printed to that length, with a line
     saying how many rows there are (its frame's attrs["truncate"] names the noun and columns)."""
     downloads.write_csv(table, params.out_path / DOWNLOADS / f"table-{name}.csv", ledger)
-    printed = table
-    if "truncate" in table.attrs:
-        noun, note_column, mark_column = table.attrs["truncate"]
-        printed = truncated(table, noun, note_column=note_column, mark_column=mark_column)
-    text = to_markdown(printed, raw_columns=raw_columns, align=align)
+    rows = printed(table, where=f"this table's data file (data/tables/table-{name}.csv)")
+    text = to_markdown(rows, raw_columns=raw_columns, align=align)
     path = params.out_path / TABLES / f"{name}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")

@@ -206,7 +206,7 @@ def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
         if consistent:
             clauses.append(f"match {_of(consistent, total)} within the rounding of their figures")
         if short:
-            clauses.append(f"add up to less than {_of(short, total, 'the rest' if consistent else '')}, because "
+            clauses.append(f"add up to less than {_of(short, total)}, because "
                            "sources reported some months or shipments only as part of a total")
         if exceed:
             clauses.append(f"add up to more than {_of(exceed, total)}")
@@ -232,11 +232,11 @@ def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
     return out
 
 
-def _of(part: int, total: int, all_word: str = "") -> str:
-    """"all 3", "2 of the 14", "the rest" — how many of the totals a clause is about."""
+def _of(part: int, total: int) -> str:
+    """"all of them", "it", "2 of them": how many of the totals a clause is about."""
     if part == total:
         return "all of them" if total > 1 else "it"
-    return all_word or f"{part} of them"
+    return f"{part} of them"
 
 
 def _joined(clauses: list[str]) -> str:
