@@ -75,9 +75,10 @@ def test_browser_check_catches_chart_text_too_small_on_a_phone(tmp_path, browser
     page = tmp_path / "index.html"
     page.write_text(f'<html><body style="margin:0 13px">{figures.picture_html(wide_png, None, "wide only")}'
                     '</body></html>', encoding="utf-8")
-    problems = html_problems(page, browser, figures=1)
+    problems = html_problems(page, browser, figures=1, bare_images_on_phone=True)
     assert any("(390px): figure 1's smallest text is" in p and "under 9px" in p for p in problems), problems
     assert not any("(1366px): figure 1's smallest" in p for p in problems)
+    assert not any("smallest text" in p for p in html_problems(page, browser, figures=1, bare_images_on_phone=False))
     page.write_text(f'<html><body style="margin:0 13px">{figures.picture_html(wide_png, narrow_png, "both")}'
                     '</body></html>', encoding="utf-8")
     assert html_problems(page, browser, figures=1) == []
