@@ -109,6 +109,16 @@ def test_years_as_published_lead_with_the_headline_and_keep_the_others(in_period
     assert "million" in title and heads["year"].iloc[-1] in title
 
 
+def test_a_year_without_published_totals_still_shows_the_ledgers_sum(in_period):
+    exports = export_values.customs_exports(in_period, "USD")
+    totals = export_values.published_totals(in_period, "USD")
+    view = export_values.years_as_published(totals.iloc[:0], exports)  # an edition whose totals are all filtered out
+    assert set(view["role"]) == {"ledger"} and len(view) == exports["earliest"].dt.year.nunique()
+    title = chart_text.years_title(view, "USD")
+    assert title.startswith("No published yearly total passes this edition's filters")
+    assert "$" in title and "€" not in title and "million" in title
+
+
 # ----------------------------------------------------------------------------- 2. legibility and widths
 
 

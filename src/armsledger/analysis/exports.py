@@ -283,9 +283,9 @@ def years_as_published(totals: pd.DataFrame, exports: pd.DataFrame) -> pd.DataFr
                 continue
             best = group.sort_values(["latest", "_seen", "aggregate_id"], ascending=[False, False, True]).iloc[0]
             rows.append(total_row(year, "part-year", best["aggregate_id"], True))
-    years = sorted({r["year"] for r in rows})
     ledger_years = by_year(exports) if not exports.empty else pd.DataFrame(columns=["year"])
     ledger_by_year = {str(int(r.year)): r for r in ledger_years.itertuples(index=False)}
+    years = sorted({r["year"] for r in rows} | set(ledger_by_year))
     for year in years:
         r = ledger_by_year.get(year)
         if r is None:

@@ -9,7 +9,7 @@ import math
 import pandas as pd
 
 from armsledger.analysis.exports import by_year
-from armsledger.present.format import count_of, format_as_written, format_money, period_label
+from armsledger.present.format import count_of, format_as_written, format_money, period_label, symbol
 
 CREDIT = "chart: armsledger"
 
@@ -59,8 +59,15 @@ def source_line(lines: pd.DataFrame, what: str = "", max_publishers: int = 3, ma
     return "Sources: " + "; ".join(parts) + f"; {CREDIT}."
 
 
+def _title_money(value: float, currency: str) -> str:
+    """Money in a title: millions throughout ("$0.57 million", not "$570,504", beside "$15.8 million")."""
+    if 100_000 <= abs(value) < 1_000_000:
+        return f"{symbol(currency)}{value / 1e6:.2f} million"
+    return format_money(value, currency)
+
+
 def _money(value: float, currency: str, at_least: bool = False) -> str:
-    return ("at least " if at_least else "") + format_money(value, currency)
+    return ("at least " if at_least else "") + _title_money(value, currency)
 
 
 def _trend(first: float, last: float) -> str:
@@ -102,7 +109,13 @@ def years_title(view: pd.DataFrame, currency: str) -> str:
     heads = view[view["role"] == "headline"]
     part = view[view["role"] == "part-year"]
     if heads.empty and part.empty:
-        return "Serbian arms exports to Israel by year: no published total in this edition"
+        ledger = view[(view["role"] == "ledger") & view["published"].notna()]
+        if ledger.empty:
+            return "Serbian arms exports to Israel by year: no published total in this edition"
+        sums = [f"{'at least ' if r.amount_kind == 'at_least' else ''}{_title_money(r.published, currency)} in {r.year}"
+                for r in ledger.itertuples(index=False)]
+        return ("No published yearly total passes this edition's filters; the ledger's customs-recorded rows "
+                f"add up to {words_list(sums)}")
     text = ""
     if len(heads) >= 2:
         first, last = heads.iloc[0], heads.iloc[-1]
@@ -118,7 +131,9 @@ def years_title(view: pd.DataFrame, currency: str) -> str:
     if not later.empty:
         p = later.iloc[-1]
         clause = f"{format_money(p['published'], currency)} in {period_label(p['period'])} alone"
-        text = f"{text}, and {clause}" if text else f"Serbian arms exports to Israel: {clause} published"
+        text = (f"{text}, and {clause}" if text else
+                f"Serbian arms exports to Israel: the sources published {format_money(p['published'], currency)} "
+                f"for {period_label(p['period'])} alone")
     return text
 
 

@@ -281,6 +281,8 @@ class Sheet:
         overlay.set_xlim(0, self.width)
         overlay.set_ylim(0, height)
         overlay.axis("off")
+        overlay.set_xticks([])
+        overlay.set_yticks([])
         overlay.patch.set_alpha(0)
         panels: dict[str, plt.Axes] = {}
         top = height

@@ -64,6 +64,9 @@ LANE_COLOURS = {
 MAX_LABELLED_ITEMS = 60
 MAX_LABELLED_NARROW = 14
 ROW_IN = 0.205  # one row of marks and 9 pt labels
+# Bar charts of one row per record draw at most this many rows (the largest); the rest are counted in a
+# note and listed in the table beside the chart. The real ledger has under a dozen of each.
+MAX_BAR_ROWS = 16
 BAR_FRACTION = 0.62
 
 
@@ -226,9 +229,12 @@ def _dense_strip(ax: plt.Axes, items: pd.DataFrame, y: float, start, end, colour
         style = certainty_fill(tier, colour)
         mine = tiers == tier
         spans = mine & items["is_span"].astype(bool)
-        if spans.any():
-            ax.barh([y] * int(spans.sum()), (right[spans] - left[spans]).dt.days + 1, left=left[spans],
-                    height=BAR_FRACTION, alpha=0.35, linewidth=0.3, zorder=2, **style)
+        if spans.any():  # one collection for thousands of spans: a Rectangle each would take seconds
+            x0 = mdates.date2num(left[spans])
+            widths = mdates.date2num(right[spans] + pd.Timedelta(days=1)) - x0
+            ax.broken_barh(list(zip(x0, widths, strict=True)), (y - BAR_FRACTION / 2, BAR_FRACTION), alpha=0.35,
+                           linewidth=0.3, zorder=2, facecolors=style["facecolor"], edgecolors=style["edgecolor"],
+                           hatch=style["hatch"])
         days = mine & ~items["is_span"].astype(bool)
         if days.any():
             ax.scatter(mdates.date2num(items.loc[days, "earliest"]), [y] * int(days.sum()), s=16, marker="o",
@@ -322,7 +328,8 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
         plan.append((lane, rows, marks))
     headers = {}
     for lane, _, marks in plan:
-        words = (f"{lane}: {len(marks):,} items, labelled in {strips.get(lane, 'the table below')}"
+        items_words = f"{len(marks):,} item{'s' if len(marks) != 1 else ''}"
+        words = (f"{lane}: {items_words}, labelled in {strips.get(lane, 'the table below')}"
                  if isinstance(marks, pd.DataFrame) else lane)
         headers[lane] = wrap(words, axis_w, TEXT_PT, "bold")
     halt_rows = 0
@@ -425,6 +432,12 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
     valued = shown.dropna(subset=["value"])
     undisclosed = shown[shown["value"].isna()]
     totals = totals[(totals["latest"] >= start) & (totals["latest"] <= end)] if not totals.empty else totals
+    notes = list(notes or [])
+    if len(valued) > MAX_LABELLED_ITEMS:  # too many rows to draw one by one: one bar per month, summed
+        notes.insert(0, f"{len(valued):,} customs-recorded values summed by the month they begin in; the table "
+                        "lists each one.")
+        valued = _by_month(valued, currency)
+    dense_strip = len(undisclosed) > MAX_LABELLED_NARROW
     sheet = Sheet(width)
     sheet.title(title or "Customs-recorded exports by month")
     present = set(shown["certainty"]) | (set(totals["certainty"]) if not totals.empty else set())
@@ -454,7 +467,7 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
     def to_in(ts) -> float:
         return (min(max(ts, start), end) - start).days / days * strip_axis_w
 
-    for row in undisclosed.sort_values(["earliest", "record_id"]).itertuples(index=False):
+    for row in ([] if dense_strip else undisclosed.sort_values(["earliest", "record_id"]).itertuples(index=False)):
         text = row.exporter if (row.latest - row.earliest).days > 40 else f"{row.exporter}, {period_label(row.period)}"
         strip_marks.append({"record_id": row.record_id, "text": text, "left": to_in(row.earliest),
                             "right": to_in(row.latest + pd.Timedelta(days=1)), "span": True, "open": False,
@@ -462,14 +475,17 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
                             "x0": mdates.date2num(max(row.earliest, start)),
                             "x1": mdates.date2num(min(row.latest + pd.Timedelta(days=1), end))})
     strip_rows = _pack(strip_marks, 0.0, strip_axis_w, 30 if narrow else 40) if strip_marks else 0
+    if dense_strip:
+        strip_rows = 1
     sheet.text(f"Each customs-recorded value, {sign} million", weight="bold", gap=0.06)
     if strip_rows:
-        sheet.text("Shipments reported without a value:", colour=MUTED)
+        sheet.text(f"{len(undisclosed):,} shipments reported without a value (listed in the table):" if dense_strip
+                   else "Shipments reported without a value:", colour=MUTED)
         strip = sheet.panel(strip_rows * ROW_IN, left=left, top=0.0, bottom=0.04, name="strip")
     bars = sheet.panel(1.55 if narrow else 1.7, left=left, bottom=kit.xmargin_for(), top=0.22, name="bars")
     sheet.text(f"Running total per year and published totals, {sign} million", weight="bold", gap=0.08)
     lower = sheet.panel(1.75 if narrow else 1.95, left=left, bottom=kit.xmargin_for(), top=0.1, name="lower")
-    _finish(sheet, notes or [], source)
+    _finish(sheet, notes, source)
     fig, panels, _ = sheet.build()
     start_num, end_num = mdates.date2num(start), mdates.date2num(end)
 
@@ -482,6 +498,11 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
         def to_num(inches: float) -> float:
             return start_num + inches / strip_axis_w * (end_num - start_num)
 
+        if dense_strip:
+            x0 = mdates.date2num(undisclosed["earliest"].clip(lower=start))
+            widths = mdates.date2num(undisclosed["latest"].clip(upper=end) + pd.Timedelta(days=1)) - x0
+            ax.broken_barh(list(zip(x0, widths, strict=True)), (-BAR_FRACTION / 2, BAR_FRACTION), facecolors="white",
+                           edgecolors=MUTED, hatch="////", linewidth=0.5, alpha=0.6)
         for mark in strip_marks:
             ax.add_patch(Rectangle((mark["x0"], mark["row"] - BAR_FRACTION / 2), mark["x1"] - mark["x0"],
                                    BAR_FRACTION, facecolor="white", edgecolor=MUTED, hatch="////", linewidth=0.8))
@@ -510,6 +531,7 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
     top_label = max((v for _, v, _ in value_labels), default=0.0)
     if narrow:  # a phone shows the values that stand out; the table gives every one
         value_labels = [label for label in value_labels if label[1] >= 0.1 * top_label]
+    value_labels = sorted(value_labels, key=lambda label: -label[1])[:12]
     _labels_above(ax, value_labels, bar_boxes)
     _date_ticks(ax, start, end, narrow)
     ax.grid(axis="x", visible=False)
@@ -550,6 +572,23 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
     _date_ticks(ax, start, end, narrow)
     ax.grid(axis="x", visible=False)
     return fig
+
+
+def _by_month(valued: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """Values summed by the month they begin in, one row per month (the weakest certainty of its rows,
+    'at least' where any row is a lower bound)."""
+    from armsledger.model.certainty import tier_rank
+
+    month = valued["earliest"].dt.to_period("M")
+    rows = []
+    for period, group in valued.groupby(month, sort=True):
+        rows.append({"record_id": str(period), "period": str(period), "earliest": period.start_time,
+                     "latest": period.end_time.normalize(), "precision": "month", "exporter": "",
+                     "amount": float("nan"), "amount_max": float("nan"),
+                     "amount_kind": "at_least" if (group["amount_kind"] == "at_least").any() else "exact",
+                     "currency": currency, "value": float(group["value"].sum()),
+                     "certainty": max(group["certainty"], key=tier_rank), "source_ids": []})
+    return pd.DataFrame(rows, columns=[*valued.columns])
 
 
 def _month(edtf: str) -> str:
@@ -740,10 +779,15 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str, title: str = "", *,
         _finish(sheet, notes or [], source)
         return sheet.build()[0]
     blocks = []
+    left_out = 0
     for frame, unit, heading in ((money_rows, currency, f"Money totals, {sign} million"),
                                  (count_rows, "flights", "Flight counts")):
         if frame.empty:
             continue
+        if len(frame) > MAX_BAR_ROWS:  # the largest gaps, in their original order
+            keep = frame["gap_display"].abs().fillna(-1).sort_values(ascending=False, kind="stable").index
+            left_out += len(frame) - MAX_BAR_ROWS
+            frame = frame.loc[sorted(keep[:MAX_BAR_ROWS])]
         rows = [{"header": True, "text": heading}]
         top = 1.0
         for r in frame.itertuples(index=False):
@@ -767,6 +811,9 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str, title: str = "", *,
                          "style": {"facecolor": ACCENT, "edgecolor": ACCENT, "hatch": None}, "tight": True})
             top = max(top, *(v for v in (r.published_display, r.rows_sum_display) if pd.notna(v) and math.isfinite(v)))
         blocks.append((rows, top))
+    if left_out:
+        notes = [f"Drawn: the {MAX_BAR_ROWS} largest gaps of each kind; {left_out:,} more totals are in the "
+                 "reconciliation table.", *(notes or [])]
     names = []
     for index, (rows, _) in enumerate(blocks):
         if index:
@@ -850,6 +897,12 @@ def windows_chart(windows: pd.DataFrame, currency: str, title: str = "", *, sour
     tiers = set(windows["certainty"]) if not windows.empty else set()
     sheet.key([*certainty_key(ACCENT, tiers or None)])
     shown = windows[windows["start"].notna() | windows["value"].notna()]
+    if len(shown) > MAX_BAR_ROWS // 2:  # the largest contracts, in date order
+        most = MAX_BAR_ROWS // 2
+        keep = shown["value"].fillna(-1).sort_values(ascending=False, kind="stable").index[:most]
+        notes = [f"Drawn: the {most} largest contracts; {len(shown) - most:,} more are in the contracts table.",
+                 *(notes or [])]
+        shown = shown.loc[sorted(keep)]
     if shown.empty:
         sheet.text("No contract with a delivery window or a value in this edition.", colour=MUTED, gap=0.1)
         _finish(sheet, notes or [], source)
