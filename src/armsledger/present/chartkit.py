@@ -487,7 +487,7 @@ def png_bytes(fig: plt.Figure) -> bytes:
     info.add_text(META_MIN_PT, f"{smallest:g}")
     info.add_text(META_WIDTH_IN, f"{float(fig.get_size_inches()[0]):g}")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", pnginfo=info, dpi=(DPI, DPI), compress_level=9)
+    image.save(buffer, format="PNG", pnginfo=info, dpi=(DPI, DPI), compress_level=6)  # 9: 14 % smaller, 8× slower
     return buffer.getvalue()
 
 
