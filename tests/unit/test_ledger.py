@@ -124,7 +124,7 @@ def test_certainty_of_the_fixture_records(small):
     for source_ids in small.records["source_ids"]:
         assert source_ids == sorted(source_ids)
     assert recs.at["small-2024-01", "source_ids"] == ["small-indep", "small-orig"]
-    assert recs.at["small-2024-05", "source_ids"] == ["small-orig"]  # contradicting sources are not support
+    assert recs.at["small-2024-05", "source_ids"] == ["small-followup"]  # contradicting sources are not support
 
 
 # --------------------------------------------------------------------------- as of

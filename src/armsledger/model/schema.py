@@ -35,6 +35,8 @@ KINDS = {
     "id_list": "ids separated by `|`, of the tables named in `of` (\"any\": any table)",
     "prose": "our own wording; kept when an as-of edition hides the fields later sources gave",
 }
+# A field annotated `"plan": true` holds what was planned or announced (a delivery schedule, an
+# announcement): a source may report it before the date it names.
 
 
 class SchemaError(ValueError):
@@ -48,6 +50,7 @@ class Field:
     kind: str = ""
     claimable: bool = False
     names_row: bool = False
+    plan: bool = False
     list_of: tuple[str, ...] | None = None  # for id_list: target tables; None = any table
     required: bool = False
     description: str = ""
@@ -141,6 +144,7 @@ def _field(descriptor: dict, problems: list[str], table: str) -> Field:
         kind=kind,
         claimable=bool(note.get("claimable", False)),
         names_row=bool(note.get("names_row", False)),
+        plan=bool(note.get("plan", False)),
         list_of=None if list_of == "any" else tuple(list_of if isinstance(list_of, list) else [list_of]),
         required=bool((descriptor.get("constraints") or {}).get("required", False)),
         description=str(descriptor.get("description", "")),

@@ -7,18 +7,19 @@ with an archive folder, the archive check.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
-from armsledger.validate import archive, evidence, rules, structure, tabular
+from armsledger.validate import archive, conversion, evidence, rules, sources, structure, tabular, text
 from armsledger.validate.problems import RULES, ArchiveStats, Problem, ValidationResult, display_path
 
 __all__ = ["RULES", "ArchiveStats", "Problem", "ValidationResult", "display_path", "validate"]
 
 
-def validate(data_dir: Path, archive_dir: Path | None = None) -> ValidationResult:
+def validate(data_dir: Path, archive_dir: Path | None = None, today: dt.date | None = None) -> ValidationResult:
     """Check every table in `data_dir` (and claim figures against `archive_dir`); never raises
-    for bad input."""
-    ctx = structure.Context(Path(data_dir), Path(archive_dir) if archive_dir is not None else None)
+    for bad input. Publication dates must not be after `today` (default: the day it runs)."""
+    ctx = structure.Context(Path(data_dir), Path(archive_dir) if archive_dir is not None else None, today)
     stats = None
     resources = structure.load_descriptor(ctx)
     if resources is not None:
@@ -26,6 +27,7 @@ def validate(data_dir: Path, archive_dir: Path | None = None) -> ValidationResul
         structure.index_ids(ctx)
         tabular.check_schema(ctx)
         structure.check_shared_ids(ctx)
+        text.check_text(ctx)
         rules.check_numbers(ctx)
         rules.check_edtf(ctx)
         rules.check_money(ctx)
@@ -36,6 +38,10 @@ def validate(data_dir: Path, archive_dir: Path | None = None) -> ValidationResul
         rules.check_restates(ctx)
         rules.check_follows(ctx)
         rules.check_halts(ctx)
+        sources.check_published(ctx)
+        sources.check_source_dates(ctx)
+        sources.check_duplicate_sources(ctx)
+        conversion.check_rates(ctx)
         structure.check_lists(ctx)
         evidence.check_evidence(ctx)
         stats = archive.check_archive(ctx)

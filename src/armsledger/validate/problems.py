@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from armsledger.model import cells
 from armsledger.model.figures import FIGURE_MAX_WORDS
 
 RULES = {
@@ -60,6 +61,20 @@ RULES = {
     "restates-scope": "aggregates.restates_id names a total of another scope, parties or period, or itself",
     "follows-parties": "contracts.follows_id names a contract with another supplier or buyer, a later one, or itself",
     "halt-period": "an event of kind halt is not dated by a period (an interval, an open end written ..)",
+    "control-character": "a cell holds a control character (NUL, ESC, BEL…); tabs and line breaks only in prose",
+    "bidi-control": "a cell holds a bidirectional embedding, override or isolate character (U+202A–E, U+2066–9)",
+    "whitespace": "a cell holds only spaces or tabs (blank means unknown: leave it empty)",
+    "id-length": f"an id is longer than {cells.MAX_ID_LENGTH} characters",
+    "cell-size": f"a cell is longer than {cells.MAX_CELL_LENGTH:,} characters",
+    "url-scheme": "a URL is not a web address (http or https); javascript:, data:, file: and the like are refused",
+    "published-future": "a source's publication date is after today",
+    "published-late": f"a source was published more than {cells.MAX_REPORTING_LAG_YEARS} years after the record it "
+                      "supports (a typo in one of the dates)",
+    "source-predates": "a source was published before the dated record it supports, and the claim names no planned "
+                       "field (a plan or an announcement)",
+    "duplicate-source": "two sources with the same URL, or the same publisher, title and date",
+    "currency-rate": "a currency the bundled ECB reference rates do not cover (e.g. RSD): the build cannot convert it",
+    "rate-date": "an amount's conversion date lies outside the bundled ECB rate history, is open-ended, or is missing",
     "conflicting-values": "(warning) a record's sources give values that differ beyond their rounding",
 }
 # Rules that warn: the data are valid and build; the report shows what the warning names.

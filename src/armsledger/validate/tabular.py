@@ -10,6 +10,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from armsledger.model import cells
 from armsledger.validate.structure import Context, Table
 
 NON_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
@@ -142,7 +143,8 @@ def _translate(ctx: Context, table: Table, error) -> None:
         return
     cell = str(getattr(error, "cell", ""))
     definition = table.definition(name)
-    if definition.get("type") in ("number", "integer") and non_finite(cell):
+    if definition.get("type") in ("number", "integer") and (
+            non_finite(cell) or cells.number_problem(cell, definition.get("type") == "integer")):
         return  # reported by rules.check_numbers
     if kind == "type-error":
         type_name = definition.get("type", "string")
