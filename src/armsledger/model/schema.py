@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 DESCRIPTOR = "datapackage.json"
@@ -72,7 +72,7 @@ class Table:
     foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (field, target table, target field)
     descriptor: dict = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 

@@ -79,6 +79,9 @@ RULES = {
 }
 # Rules that warn: the data are valid and build; the report shows what the warning names.
 WARNINGS = frozenset({"conflicting-values"})
+# How many problems of one rule `armsledger validate` prints before it counts the rest: a pasted block
+# of 200,000 copies of a row is one mistake, not 200,000 lines to scroll.
+SHOWN_PER_RULE = 20
 
 
 
@@ -115,6 +118,25 @@ class Problem:
         message = self.message.replace("\r", "\\r").replace("\n", "\\n")
         warning = "warning: " if self.severity == "warning" else ""
         return f"{self.location()}: {warning}{self.rule}: {message}"
+
+
+def capped(problems: list[Problem], per_rule: int = SHOWN_PER_RULE) -> tuple[list[Problem], dict[str, int]]:
+    """The problems to print, the first `per_rule` of each rule in their order (all when `per_rule` is
+    0), and per rule with more, how many are not shown."""
+    if per_rule <= 0:
+        return list(problems), {}
+    seen: Counter = Counter()
+    shown = []
+    for problem in problems:
+        seen[problem.rule] += 1
+        if seen[problem.rule] <= per_rule:
+            shown.append(problem)
+    return shown, {rule: n - per_rule for rule, n in seen.items() if n > per_rule}
+
+
+def more_line(rule: str, hidden: int) -> str:
+    return (f"… and {hidden:,} more {rule} problem{'s' if hidden != 1 else ''} "
+            "(armsledger validate --all prints every one)")
 
 
 @dataclass

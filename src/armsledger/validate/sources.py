@@ -78,6 +78,8 @@ def check_source_dates(ctx: Context) -> None:
         source = published.get(claim["source_id"].strip())
         if found is None or source is None or source[1] is None:
             continue
+        if source[1].earliest is not None and source[1].earliest > ctx.today:
+            continue  # reported as published-future
         table, index = found
         row = table.rows[index]
         placed = _placing(table, row)

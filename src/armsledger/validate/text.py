@@ -39,6 +39,10 @@ def check_text(ctx: Context) -> None:
                 if len(cell) > cells.MAX_CELL_LENGTH:
                     ctx.at(table, i, name, "cell-size", f"{len(cell):,} characters; a cell holds at most "
                                                         f"{cells.MAX_CELL_LENGTH:,}")
+                if not cell[0].isspace() and cells.SUSPECT.search(cell) is None:  # most cells: one search
+                    if name in ids or name in urls:
+                        _check_id_and_url(ctx, table, i, name, cell, name in ids, name in urls)
+                    continue
                 controls = cells.control_characters(cell, prose=name in prose)
                 if controls:
                     allowed = " (tabs and line breaks only in prose fields)" if name not in prose else ""
@@ -58,13 +62,16 @@ def check_text(ctx: Context) -> None:
                         ctx.at(table, i, name, "whitespace",
                                "holds only whitespace; leave it empty (blank means unknown)")
                     continue
-                if name in ids:
-                    for item in cell.split("|"):
-                        if len(item.strip()) > cells.MAX_ID_LENGTH:
-                            ctx.at(table, i, name, "id-length",
-                                   f"an id of {len(item.strip()):,} characters; ids have at most "
-                                   f"{cells.MAX_ID_LENGTH}")
-                if name in urls:
-                    problem = cells.url_scheme_problem(cell)
-                    if problem:
-                        ctx.at(table, i, name, "url-scheme", problem)
+                _check_id_and_url(ctx, table, i, name, cell, name in ids, name in urls)
+
+
+def _check_id_and_url(ctx: Context, table: Table, i: int, name: str, cell: str, is_id: bool, is_url: bool) -> None:
+    if is_id:
+        for item in cell.split("|"):
+            if len(item.strip()) > cells.MAX_ID_LENGTH:
+                ctx.at(table, i, name, "id-length",
+                       f"an id of {len(item.strip()):,} characters; ids have at most {cells.MAX_ID_LENGTH}")
+    if is_url:
+        problem = cells.url_scheme_problem(cell)
+        if problem:
+            ctx.at(table, i, name, "url-scheme", problem)
