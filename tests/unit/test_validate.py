@@ -21,7 +21,7 @@ from tests.unit.validations import case, outcome
 # Every problem each bad fixture must produce, as `location: rule`, and nothing else.
 EXPECTED = {
     # file level
-    "encoding": ["data/entities.csv: encoding"],
+    "encoding": ["data/entities.csv:2:location: encoding", "data/entities.csv:3:location: encoding"],
     "ragged-row": ["data/transfers.csv:2: ragged-row"],
     "unknown-column": ["data/flights.csv:1:colour: unknown-column"],
     "missing-column": ["data/events.csv:1:note: missing-column"],
@@ -112,8 +112,6 @@ MESSAGES = {
                              'figure (claim claim-flight-digest: "18. marta" = 18 March (any year))',
     "missing-file": "data/flights.csv: missing-file: file not found",
     "ragged-row": "data/transfers.csv:2: ragged-row: has 19 cells but the header has 18",
-    "encoding": "data/entities.csv: encoding: not UTF-8: byte 0xc8 at byte offset 122 (line 2) is not "
-                "valid UTF-8; save the file as UTF-8",
     "derived-cycle": "data/sources.csv:2:derived_from: derived-cycle: derived_from forms a cycle: "
                      "fixture-gazette-2024-03 → fixture-digest-2024-04 → fixture-gazette-2024-03",
     "edtf-empty-end": "data/contract_lines.csv:2:delivery: edtf: '2024-03/' has an empty interval end; "
@@ -206,6 +204,13 @@ def test_bad_fixture(name):
     assert not result.ok
     if name in MESSAGES:
         assert result.messages == [MESSAGES[name]]
+
+
+def test_every_bad_byte_is_located_by_row_and_column():
+    assert outcome(BAD["encoding"]).messages == [
+        "data/entities.csv:2:location: encoding: not UTF-8: bytes 0xc8 0xe8 are not valid UTF-8; save the file "
+        "as UTF-8",
+        "data/entities.csv:3:location: encoding: not UTF-8: byte 0x9e is not valid UTF-8; save the file as UTF-8"]
 
 
 def test_every_expected_rule_is_documented():
