@@ -575,3 +575,18 @@ def test_a_pasted_block_of_200000_copies_of_a_row_is_rejected_with_a_capped_list
                         "(first at row 2)")
     assert lines[20] == "… and 199,979 more duplicate-id problems (armsledger validate --all prints every one)"
     assert lines[21].endswith("199999 problems (duplicate-id 199999)")
+
+
+# --------------------------------------------------------------------------- sources and plans
+
+PLANNED = case("planned delivery", edit=_cells("contracts.csv", 2, announced="", signed="", delivery="2025-01/2028-06"))
+ANNOUNCED_LATER = case("announced after its source", edit=_cells("contracts.csv", 2, announced="2025-01", signed=""))
+
+
+def test_a_source_may_report_a_planned_delivery_before_it_happens():
+    """A delivery window is a plan (`"plan": true` in the schema): a 2024 source may report 2025-2028."""
+    assert outcome(PLANNED).messages == []
+
+
+def test_a_source_may_not_report_an_announcement_before_it_was_made():
+    assert outcome(ANNOUNCED_LATER).located == ["data/claims.csv:2:source_id: source-predates"]
