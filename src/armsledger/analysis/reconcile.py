@@ -86,7 +86,7 @@ def _flights_of(flights: pd.DataFrame, operator_id: str, lineage: dict[str, set[
     if not operator_id:
         return flights
     keep = [operator_id in lineage.get(op, {op}) for op in flights["operator_id"]]
-    return flights[keep]
+    return flights[pd.Series(keep, index=flights.index, dtype=bool)]  # a bare [] would select no columns
 
 
 def _status(published_low: float, published_high: float, rows_low: float, rows_high: float,
