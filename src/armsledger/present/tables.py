@@ -8,6 +8,7 @@ import pandas as pd
 
 from armsledger.analysis import exports as exports_analysis
 from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by_id, table_titles
+from armsledger.model.certainty import TIERS, tier_rank
 from armsledger.model.ledger import Ledger
 from armsledger.present.format import (
     amount_cell,
@@ -379,6 +380,21 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
 # ----------------------------------------------------------------------------- surveillance (05)
 
 
+def maker_text(row) -> str:
+    """The maker of a procurement as the table prints it: with its own tier and the lines of reporting
+    it rests on where that is weaker than the record's ("Cellebrite (probable, per Amnesty
+    International)": Norway's release confirms the donation, only Amnesty names the maker)."""
+    if not row.maker:
+        return "not named"
+    if not row.maker_certainty:
+        return f"{row.maker} (no source read names the maker)"
+    record = row.certainty if row.certainty in TIERS else row.evidence_certainty
+    if tier_rank(row.maker_certainty) <= tier_rank(record):
+        return row.maker
+    per = f", per {' and '.join(row.maker_lines)}" if len(row.maker_lines) else ""
+    return f"{row.maker} ({row.maker_certainty}{per})"
+
+
 def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFrame:
     rows = []
     for row in procurements.itertuples(index=False):
@@ -389,7 +405,7 @@ def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFram
         rows.append({
             "when": when,
             "what": row.title,
-            "maker": row.maker or "not named",
+            "maker": maker_text(row),
             "supplier": row.supplier,
             "for": row.end_user,
             "kind": row.kind.replace("_", " "),
