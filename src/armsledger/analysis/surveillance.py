@@ -62,8 +62,8 @@ def procurements(ledger: Ledger, currency: str) -> pd.DataFrame:
     rows = []
     for row in _contracts(ledger).itertuples(index=False):
         rec = recs.loc[row.contract_id]
-        maker_field = _maker_field(row)
-        evidence = fields.loc[(row.contract_id, maker_field)] if (row.contract_id, maker_field) in fields.index else None
+        key = (row.contract_id, _maker_field(row))
+        evidence = fields.loc[key] if key in fields.index else None
         rows.append({
             "record_id": row.contract_id,
             "earliest": rec["earliest"] if not pd.isna(rec["earliest"]) else rec["visible_from"],
