@@ -83,7 +83,11 @@ def test_record_list(small):
     assert rows.at["small-flights-jan-feb", "what"] == "Published total, military flights, Serbia → Israel"
     assert rows.at["small-2024-03", "what"] == "Čačak Fixture Works → Fixture Air Force: fictional shells"
     assert rows.at["small-flight-2024-01-15", "what"] == "2 × Fixture 707 BEG → Fixture base"
-    assert rows.at["small-2024-02", "sources"].count("@") == 5
+    # Five republications of one story, cited under the original they are known through.
+    assert rows.at["small-2024-02", "sources"] == (
+        "[@small-orig; via @small-rep-1; via @small-rep-2; via @small-rep-3; via @small-rep-4; via @small-rep-5]")
+    assert rows.at["small-2024-01", "sources"] == "[@small-indep; @small-orig]"  # two lines, no relay
+    assert rows.at["small-rumoured-deal", "sources"] == "[@small-nourl; via @small-rep-6]"
     assert rows.at["small-total-jan-feb", "date"] == "Jan + Feb 2024"
     assert rows.at["small-donation-2019", "date"] == "22 Jun 2019"
     assert rows.at["small-view-2024", "date"] == "by Nov 2024"

@@ -1,8 +1,14 @@
 """The report's tables as readers see them: analysis frames turned into columns of display text
 (dates in words, values as reported and converted, citations). Markdown is made from these by
-armsledger.present.markdown."""
+armsledger.present.markdown.
+
+Sources are cited by line of reporting (markdown.citations): the original first, then the relays read.
+Tables built from a ledger take the edition's lineage from it; the others take it as `lineage`
+(model.reporting.citation_lineage(ledger)) and, without it, cite the sources as they are."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -10,6 +16,7 @@ from armsledger.analysis import exports as exports_analysis
 from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by_id, table_titles
 from armsledger.model.certainty import TIERS, tier_rank
 from armsledger.model.ledger import Ledger
+from armsledger.model.reporting import citation_lineage
 from armsledger.present.format import (
     amount_cell,
     format_as_written,
@@ -91,6 +98,7 @@ def record_descriptions(ledger: Ledger, record_ids: set[str]) -> dict[str, str]:
 
 def record_table(ledger: Ledger) -> pd.DataFrame:
     """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
+    lineage = citation_lineage(ledger)
     rows = []
     titles = table_titles(ledger)
     tables = rows_by_id(ledger)
@@ -103,7 +111,7 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
             "what": describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
             "value or count": value_text(row) or count,
             "certainty": row.certainty,
-            "sources": citations(row.source_ids),
+            "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
 
@@ -158,7 +166,7 @@ def _when(row) -> str:
     return period_label(row.date)
 
 
-def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
+def timeline_table(items: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The timeline as a table for readers who cannot see the chart; beyond markdown.MAX_PRINTED_ROWS
     (1,000) items, the first ones and a row saying how many there are."""
     items = timeline_items(items)
@@ -168,7 +176,7 @@ def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
         "item": items["text"],
         "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
-        "sources": [citations(s) for s in items["source_ids"]],
+        "sources": [citations(s, lineage) for s in items["source_ids"]],
     }), "items", note_column="item", mark_column="date")
 
 
@@ -188,7 +196,7 @@ def reported_column(frame: pd.DataFrame) -> list[str]:
                                                              highs, strict=True)]
 
 
-def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
+def exports_table(exports: pd.DataFrame, currency: str, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     table = pd.DataFrame({
         "period": [period_label(p) for p in exports["period"]],
         "exporter": exports["exporter"],
@@ -196,7 +204,7 @@ def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"in {currency}": [money_cell(v, currency) for v in exports["value"]],
         "rate (date)": _rate_cells(exports),
         "certainty": exports["certainty"],
-        "sources": [citations(s) for s in exports["source_ids"]],
+        "sources": [citations(s, lineage) for s in exports["source_ids"]],
     })
     # In an edition whose currency is the one reported, a column of dashes says nothing.
     return table if (table["rate (date)"] != "–").any() else table.drop(columns="rate (date)")
@@ -236,7 +244,7 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     })
 
 
-def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
+def contracts_table(contracts: pd.DataFrame, currency: str, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     arms = contracts[contracts["domain"] == "arms"]
     titles = dict(zip(contracts["record_id"], contracts["title"], strict=True))
     table = pd.DataFrame({
@@ -248,7 +256,7 @@ def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"in {currency}": [money_cell(v, currency) for v in arms["value"]],
         "rate (date)": _rate_cells(arms),
         "certainty": arms["certainty"],
-        "sources": [citations(s) for s in arms["source_ids"]],
+        "sources": [citations(s, lineage) for s in arms["source_ids"]],
     })
     follows = [titles.get(f, f) if f else "" for f in arms["follows"]]
     if any(follows):  # a contract that follows an earlier one is listed beside it, never added to it
@@ -369,11 +377,12 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
     if conflicts.empty:
         return pd.DataFrame(columns=["kind", "records", "detail", "sources"])
     described = record_descriptions(ledger, {i for ids in conflicts["record_ids"] for i in ids})
+    lineage = citation_lineage(ledger)
     return pd.DataFrame({
         "kind": conflicts["kind"],
         "records": [_named(ids, described) for ids in conflicts["record_ids"]],
         "detail": [_conflict_detail(row) for row in conflicts.itertuples(index=False)],
-        "sources": [citations(s) for s in conflicts["source_ids"]],
+        "sources": [citations(s, lineage) for s in conflicts["source_ids"]],
     })
 
 
@@ -395,7 +404,8 @@ def maker_text(row) -> str:
     return f"{row.maker} ({row.maker_certainty}{per})"
 
 
-def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFrame:
+def procurements_table(procurements: pd.DataFrame, currency: str,
+                       lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     rows = []
     for row in procurements.itertuples(index=False):
         when = period_label(row.dated) if row.dated else f"first reported {period_label(row.first_reported)}"
@@ -411,19 +421,19 @@ def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFram
             "kind": row.kind.replace("_", " "),
             "value": value or "undisclosed",
             "certainty": row.certainty,
-            "sources": citations(row.source_ids),
+            "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
 
 
-def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
+def surveillance_events_table(events: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame([{
         "date": period_label(row.date) if row.date else "undated",
         "what": row.summary,
         "kind": row.kind.replace("_", " "),
         "where": row.place,
         "certainty": row.certainty,
-        "sources": citations(row.source_ids),
+        "sources": citations(row.source_ids, lineage),
     } for row in events.itertuples(index=False)])
 
 
@@ -433,6 +443,7 @@ def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
 def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     """Each halt, and the transfers and flights sources reported while it was in force."""
     described = record_descriptions(ledger, set(flows["record_id"]))
+    lineage = citation_lineage(ledger)
     rows = []
     for halt in halt_frame.itertuples(index=False):
         inside = flows[flows["halt_id"] == halt.record_id]
@@ -442,5 +453,5 @@ def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -
         for flow in inside.itertuples(index=False):
             where = "" if flow.placement == "inside" else " (dated only to a period that overlaps the halt)"
             rows.append({**base, "reported during the halt": described[flow.record_id] + where,
-                         "certainty": flow.certainty, "sources": citations(flow.source_ids)})
+                         "certainty": flow.certainty, "sources": citations(flow.source_ids, lineage)})
     return pd.DataFrame(rows, columns=["halt", "reported during the halt", "certainty", "sources"])
