@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from armsledger import paths
 from armsledger.model.certainty import (
     DISPUTED,
     RULE_TIERS,
@@ -305,3 +306,13 @@ def test_tier_rank_orders_tiers_and_puts_disputed_last():
 )
 def test_passes(certainty, evidence, minimum, include_disputed, shown):
     assert passes(certainty, evidence, minimum, include_disputed) is shown
+
+
+def test_the_method_section_states_every_rule_by_its_number():
+    """The rules are written down where readers look: the report's method section names each, in order."""
+    text = (paths.REPORT / "index.qmd").read_text(encoding="utf-8")
+    method = text[text.index("# Method and caveats"):]
+    method = method[: method.index("\n# ", 1)]
+    places = [method.index(f"**{rule} · {title.capitalize()}.**") for rule, title in RULES.items()]
+    assert places == sorted(places)
+    assert "not that it is true" in method  # what R4 does not confirm
