@@ -82,3 +82,15 @@ def test_every_tier_names_the_rule_that_gave_it(editions, shown):
             assert reason.startswith(rules) or reason.startswith("analyst override: "), f"{name}: {reason}"
             if reason.startswith("analyst override: "):
                 assert "Without the override, R" in reason, reason
+
+
+def test_the_sources_table_has_one_row_per_independent_line(editions, shown):
+    """The Sources section's lines of reporting are the independent lines the summary counts."""
+    from armsledger.analysis import inventory
+    from armsledger.present import markdown
+
+    for name in editions:
+        ledger = shown[name]
+        lines = markdown.lines_of_reporting_table(reporting.lines_of_reporting(ledger))
+        assert len(lines) == inventory.headline_counts(ledger)["independent_lines"], name
+        assert set(reporting.lines_of_reporting(ledger)["source_id"]) >= set(ledger.claims["source_id"]), name
