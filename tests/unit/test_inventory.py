@@ -71,8 +71,11 @@ def test_coverage_by_month(small):
 def test_record_list(small):
     appendix = downloads.shown(tables.record_list(small))
     assert len(appendix) == 35
-    assert list(appendix.columns) == ["id", "table", "date", "what", "value or count", "certainty", "sources"]
+    assert list(appendix.columns) == ["id", "table", "date", "what", "value or count", "certainty", "why this tier",
+                                      "sources"]
     rows = appendix.set_index("id")
+    assert all(reason.startswith(("R1", "R2", "R3", "R4", "R5", "R6", "R7", "analyst override"))
+               for reason in appendix["why this tier"])
     assert rows.at["small-donation-2019", "value or count"] == "≈ €600,000"
     assert rows.at["small-flights-2024-10", "value or count"] == "≥ 3"
     assert rows.at["small-2024-05", "value or count"] == "undisclosed"

@@ -97,7 +97,8 @@ def record_descriptions(ledger: Ledger, record_ids: set[str]) -> dict[str, str]:
 
 
 def record_table(ledger: Ledger) -> pd.DataFrame:
-    """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
+    """Every record with date, value as reported, certainty with the rule that set it (model.certainty),
+    and citations (the appendix, uncapped)."""
     lineage = citation_lineage(ledger)
     rows = []
     titles = table_titles(ledger)
@@ -112,6 +113,7 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
             "what": describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
             "value or count": value_text(row) or count,
             "certainty": row.certainty,
+            "why this tier": row.certainty_reason,
             "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
