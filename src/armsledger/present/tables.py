@@ -142,8 +142,9 @@ def _short(text: str, limit: int = 52) -> str:
 def _item_text(item) -> str:
     if item.lane == "Transfers":
         mode = f" by {item.mode}" if isinstance(item.mode, str) and item.mode else ""
-        if pd.isna(item.amount):
-            return f"{item.party}{mode}"
+        if pd.isna(item.amount):  # with no value to show, what was shipped says what the record is
+            items = item.items if isinstance(item.items, str) else ""
+            return f"{item.party}{mode}: {items}" if items else f"{item.party}{mode}"
         prefix = {"approx": " ≈", "at_least": " ≥"}.get(item.amount_kind, "")
         return f"{item.party}{mode}{prefix} {format_money(float(item.amount), item.currency, compact=True)}"
     if item.lane == "Flights":
