@@ -35,9 +35,16 @@ def halt_variables(halt_frame: pd.DataFrame, flows: pd.DataFrame) -> dict[str, s
     transfers = int((inside["table"] == "transfers").sum())
     reported = " and ".join(part for part in (count_of(flights, "flight") if flights else "",
                                               count_of(transfers, "transfer") if transfers else "") if part)
-    since = period_label(first["date"])
-    text = (f"{count_of(len(halt_frame), 'export halt')} in this edition, the first dated {since}; sources "
-            + (f"report {reported} while it was in force." if reported else "report no flow while it was in force."))
+    since = period_label(first["date"]).replace("from ", "on ")
+    partly = int(len(flows) - len(inside))
+    overlap = (f" {count_of(partly, 'other record')}, dated only to a period that overlaps the halt, may or may not "
+               "fall inside it." if partly else "")
+    opening = ("The export halt in this edition" if len(halt_frame) == 1
+               else f"The first of {len(halt_frame)} export halts in this edition")
+    text = (f"{opening} began {since}. "
+            + (f"Sources report {reported} while it was in force" if reported
+               else "Sources report no flow while it was in force")
+            + (", graded " + " or ".join(sorted(set(inside["certainty"]))) + "." if reported else ".") + overlap)
     return {"halts_total": str(len(halt_frame)), "halt_summary": text}
 
 
@@ -49,8 +56,7 @@ def timeline_variables(summary: dict) -> dict[str, str]:
     }
 
 
-def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.DataFrame,
-                   totals: pd.DataFrame, currency: str) -> dict:
+def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, totals: pd.DataFrame, currency: str) -> dict:
     """The raw numbers of the values notebook (summary.json), with values as reported."""
     years = by_year(exports)
     year_totals = {str(int(r.year)): {"records": int(r.records), "undisclosed": int(r.undisclosed),
@@ -89,7 +95,6 @@ def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.
             "reported": reported_text(biggest["amount"], biggest["currency"], biggest["amount_kind"]),
             "value": float(biggest["value"]), "fx_rate": float(biggest["fx_rate"]), "fx_date": biggest["fx_date"],
             "delivery": biggest["delivery"]},
-        "schedule": {f"{r.record_id}:{r.year}": float(r.expected_value) for r in schedule.itertuples(index=False)},
     }
 
 
@@ -212,8 +217,11 @@ def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
             clauses.append(f"add up to more than {_of(exceed, total)}")
         if open_:
             clauses.append(f"cannot settle {_of(open_, total)}, since some shipments were reported without a value")
+        rowless = int(status.get("no ledger rows", 0))
+        if rowless:
+            clauses.append(f"hold nothing to set against {_of(rowless, total)}")
         text = (f"Set against the {count_of(total, 'total')} the sources published, the ledger's own records "
-                + _joined(clauses) + "." if clauses else
+                + _joined(clauses) + "." if rowless < total else
                 f"None of the {count_of(total, 'published total')} has ledger records to compare with.")
         if largest:
             months = summary["gaps"][largest["aggregate_id"]]["months_without_rows"]
@@ -244,25 +252,53 @@ def _joined(clauses: list[str]) -> str:
 
 
 def surveillance_variables(summary: dict) -> dict[str, str]:
+    """The surveillance sentence. A count of Israeli makers is given among the makers whose country the
+    ledger records, and the others are named: a blank country is unknown, not "not Israeli"."""
     names = summary["israeli_maker_names"]
     makers, israeli = len(summary["makers"]), len(summary["israeli_makers"])
+    unknown = summary.get("makers_country_unknown", [])
+    unknown_names = summary.get("makers_country_unknown_names", unknown)
+    known = makers - len(unknown)
+    incidents = count_of(summary["incidents"], "documented incident")
     if not summary["procurements"]:
-        text = "The ledger records no procurement, licence or donation of surveillance technology in this edition"
+        text = ("The ledger records no procurement, licence or donation of surveillance technology in this edition"
+                f", and {incidents}.")
     else:
         records = count_of(summary["procurements"], "procurement, licence or donation",
                            "procurements, licences or donations")
         text = f"The ledger records {records} of surveillance technology for Serbian state bodies"
-        if makers:
+        if makers and not unknown:
             if not israeli:
                 which = "none of them is Israeli" if makers > 1 else "it is not Israeli"
             else:
                 subject = "it is" if makers == 1 else f"{israeli} of them {'is' if israeli == 1 else 'are'}"
                 which = f"{subject} Israeli ({escape(', '.join(names))})"
-            text += f", from {count_of(makers, 'named maker')}; {which}"
-    text += f", and {count_of(summary['incidents'], 'documented incident')}."
+            text += f", from {count_of(makers, 'named maker')}; {which}, and {incidents}."
+        elif makers:
+            text += f", from {count_of(makers, 'named maker')}, and {incidents}. "
+            others = escape(", ".join(unknown_names))
+            if not known:
+                text += f"No maker's country is recorded ({others})."
+            else:
+                how_many = {known: "both" if known == 2 else f"all {known}"}.get(israeli, str(israeli))
+                is_israeli = (f"{how_many} {'is' if israeli == 1 else 'are'} Israeli ({escape(', '.join(names))})"
+                              if israeli else "none is Israeli")
+                if known == 1 and israeli:
+                    lead = f"The one maker whose country is recorded is Israeli ({escape(', '.join(names))})"
+                elif known == 1:
+                    lead = "The one maker whose country is recorded is not Israeli"
+                else:
+                    lead = f"Of the {known} makers whose country is recorded, {is_israeli}"
+                rest = (f"the country of the other one ({others}) is not recorded" if len(unknown) == 1 else
+                        f"the country of the other {len(unknown)} ({others}) is not recorded")
+                text += f"{lead}; {rest}."
+        else:
+            text += f", and {incidents}."
     return {
         "surveillance_procurements": str(summary["procurements"]),
         "surveillance_makers": str(makers),
+        "surveillance_makers_country_known": str(known),
+        "surveillance_makers_country_unknown": str(len(unknown)),
         "surveillance_israeli_makers": str(israeli),
         "surveillance_israeli_makers_named": escape(", ".join(names) if names else "none"),
         "surveillance_incidents": str(summary["incidents"]),

@@ -1,14 +1,22 @@
 """The report's tables as readers see them: analysis frames turned into columns of display text
 (dates in words, values as reported and converted, citations). Markdown is made from these by
-armsledger.present.markdown."""
+armsledger.present.markdown.
+
+Sources are cited by line of reporting (markdown.citations): the original first, then the relays read.
+Tables built from a ledger take the edition's lineage from it; the others take it as `lineage`
+(model.reporting.citation_lineage(ledger)) and, without it, cite the sources as they are."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
 from armsledger.analysis import exports as exports_analysis
 from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by_id, table_titles
+from armsledger.model.certainty import TIERS, tier_rank
 from armsledger.model.ledger import Ledger
+from armsledger.model.reporting import citation_lineage
 from armsledger.present.format import (
     amount_cell,
     format_as_written,
@@ -62,7 +70,7 @@ def describe(row: dict, table: str, name) -> str:
     if table == "events":
         return row["summary"]
     if table == "aggregates":
-        scope = "arms exports" if row["scope"] == "arms_exports" else "military flights"
+        scope = "arms exports" if row["scope"] == "arms_exports" else "cargo flights"
         return f"Published total, {scope}, {name(row['exporter_id'])} → {name(row['importer_id'])}"
     return next((str(v) for k, v in row.items() if k in _PROSE_FIRST and v), "")
 
@@ -89,7 +97,9 @@ def record_descriptions(ledger: Ledger, record_ids: set[str]) -> dict[str, str]:
 
 
 def record_table(ledger: Ledger) -> pd.DataFrame:
-    """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
+    """Every record with date, value as reported, certainty with the rule that set it (model.certainty),
+    and citations (the appendix, uncapped)."""
+    lineage = citation_lineage(ledger)
     rows = []
     titles = table_titles(ledger)
     tables = rows_by_id(ledger)
@@ -103,7 +113,8 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
             "what": describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
             "value or count": value_text(row) or count,
             "certainty": row.certainty,
-            "sources": citations(row.source_ids),
+            "why this tier": row.certainty_reason,
+            "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
 
@@ -131,8 +142,9 @@ def _short(text: str, limit: int = 52) -> str:
 def _item_text(item) -> str:
     if item.lane == "Transfers":
         mode = f" by {item.mode}" if isinstance(item.mode, str) and item.mode else ""
-        if pd.isna(item.amount):
-            return f"{item.party}{mode}"
+        if pd.isna(item.amount):  # with no value to show, what was shipped says what the record is
+            items = item.items if isinstance(item.items, str) else ""
+            return f"{item.party}{mode}: {items}" if items else f"{item.party}{mode}"
         prefix = {"approx": " ≈", "at_least": " ≥"}.get(item.amount_kind, "")
         return f"{item.party}{mode}{prefix} {format_money(float(item.amount), item.currency, compact=True)}"
     if item.lane == "Flights":
@@ -160,7 +172,7 @@ def _when(row) -> str:
     return period_label(row.date)
 
 
-def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
+def timeline_table(items: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The timeline as a table for readers who cannot see the chart; beyond markdown.MAX_PRINTED_ROWS
     (1,000) items, the first ones and a row saying how many there are."""
     items = timeline_items(items)
@@ -171,7 +183,7 @@ def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
         "item": items["text"],
         "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
-        "sources": [citations(s) for s in items["source_ids"]],
+        "sources": [citations(s, lineage) for s in items["source_ids"]],
     })
     frame.attrs["truncate"] = ("items", "item", "date")
     return frame
@@ -193,7 +205,7 @@ def reported_column(frame: pd.DataFrame) -> list[str]:
                                                              highs, strict=True)]
 
 
-def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
+def exports_table(exports: pd.DataFrame, currency: str, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     table = pd.DataFrame({
         "_record_id": exports["record_id"],
         "period": [period_label(p) for p in exports["period"]],
@@ -202,7 +214,7 @@ def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"in {currency}": [money_cell(v, currency) for v in exports["value"]],
         "rate (date)": _rate_cells(exports),
         "certainty": exports["certainty"],
-        "sources": [citations(s) for s in exports["source_ids"]],
+        "sources": [citations(s, lineage) for s in exports["source_ids"]],
     })
     # In an edition whose currency is the one reported, a column of dashes says nothing.
     return table if (table["rate (date)"] != "–").any() else table.drop(columns="rate (date)")
@@ -245,7 +257,7 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     })
 
 
-def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
+def contracts_table(contracts: pd.DataFrame, currency: str, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     arms = contracts[contracts["domain"] == "arms"]
     titles = dict(zip(contracts["record_id"], contracts["title"], strict=True))
     table = pd.DataFrame({
@@ -258,25 +270,12 @@ def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"in {currency}": [money_cell(v, currency) for v in arms["value"]],
         "rate (date)": _rate_cells(arms),
         "certainty": arms["certainty"],
-        "sources": [citations(s) for s in arms["source_ids"]],
+        "sources": [citations(s, lineage) for s in arms["source_ids"]],
     })
     follows = [titles.get(f, f) if f else "" for f in arms["follows"]]
     if any(follows):  # a contract that follows an earlier one is listed beside it, never added to it
         table.insert(1, "follows", follows)
     return table
-
-
-def schedule_table(schedule: pd.DataFrame, currency: str) -> pd.DataFrame:
-    if schedule.empty:
-        return schedule
-    return pd.DataFrame({
-        "_record_id": schedule["record_id"], "_currency": currency, "_expected_value": schedule["expected_value"],
-        "contract": schedule["title"],
-        "year": schedule["year"].astype(str),
-        "days of delivery window": schedule["days"].astype(str),
-        "share": [f"{s:.1%}" for s in schedule["share"]],
-        f"expected value ({currency})": [money_cell(v, currency) for v in schedule["expected_value"]],
-    })
 
 
 def labelled_totals(totals: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -325,7 +324,7 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
             "_gap": r.gap, "_tolerance": r.tolerance, "_ledger_record_ids": r.record_ids,
             "period": period_label(r.period),
             "what": ("arms exports" if r.scope == "arms_exports"
-                     else f"military flights ({r.operator})" if r.operator else "military flights"),
+                     else f"cargo flights ({r.operator})" if r.operator else "cargo flights"),
             "published": amount_cell(r.published, unit, r.published_kind, as_written=True),
             "ledger rows": str(r.rows),
             "sum of rows": amount_cell(r.rows_sum, unit),
@@ -365,8 +364,8 @@ def values_text(values: dict) -> str:
     def shown(number: float) -> str:
         return format_as_written(number, values["currency"]) if values["field"].startswith("amount") else f"{number:g}"
 
-    readings = "; ".join(f"{text}{'' if printed else ' (our reading; printed form not recorded)'}"
-                         for text, _, printed in values["readings"])
+    readings = "; ".join(text if printed else f"{shown(point)} (our reading; printed form not recorded)"
+                         for text, _, printed, point in values["readings"])
     return f"its sources give {shown(values['low'])} to {shown(values['high'])} ({readings}); the record keeps one"
 
 
@@ -382,19 +381,36 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
     if conflicts.empty:
         return pd.DataFrame(columns=["kind", "records", "detail", "sources"])
     described = record_descriptions(ledger, {i for ids in conflicts["record_ids"] for i in ids})
+    lineage = citation_lineage(ledger)
     return pd.DataFrame({
         "_record_ids": conflicts["record_ids"],
         "kind": conflicts["kind"],
         "records": [_named(ids, described) for ids in conflicts["record_ids"]],
         "detail": [_conflict_detail(row) for row in conflicts.itertuples(index=False)],
-        "sources": [citations(s) for s in conflicts["source_ids"]],
+        "sources": [citations(s, lineage) for s in conflicts["source_ids"]],
     })
 
 
 # ----------------------------------------------------------------------------- surveillance (05)
 
 
-def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFrame:
+def maker_text(row) -> str:
+    """The maker of a procurement as the table prints it: with its own tier and the lines of reporting
+    it rests on where that is weaker than the record's ("Cellebrite (probable, per Amnesty
+    International)": Norway's release confirms the donation, only Amnesty names the maker)."""
+    if not row.maker:
+        return "not named"
+    if not row.maker_certainty:
+        return f"{row.maker} (no source read names the maker)"
+    record = row.certainty if row.certainty in TIERS else row.evidence_certainty
+    if tier_rank(row.maker_certainty) <= tier_rank(record):
+        return row.maker
+    per = f", per {' and '.join(row.maker_lines)}" if len(row.maker_lines) else ""
+    return f"{row.maker} ({row.maker_certainty}{per})"
+
+
+def procurements_table(procurements: pd.DataFrame, currency: str,
+                       lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     rows = []
     for row in procurements.itertuples(index=False):
         when = period_label(row.dated) if row.dated else f"first reported {period_label(row.first_reported)}"
@@ -405,18 +421,18 @@ def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFram
             "_record_id": row.record_id,
             "when": when,
             "what": row.title,
-            "maker": row.maker or "not named",
+            "maker": maker_text(row),
             "supplier": row.supplier,
             "for": row.end_user,
             "kind": row.kind.replace("_", " "),
             "value": value or "undisclosed",
             "certainty": row.certainty,
-            "sources": citations(row.source_ids),
+            "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
 
 
-def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
+def surveillance_events_table(events: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame([{
         "_record_id": row.record_id,
         "date": period_label(row.date) if row.date else "undated",
@@ -424,7 +440,7 @@ def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
         "kind": row.kind.replace("_", " "),
         "where": row.place,
         "certainty": row.certainty,
-        "sources": citations(row.source_ids),
+        "sources": citations(row.source_ids, lineage),
     } for row in events.itertuples(index=False)])
 
 
@@ -434,6 +450,7 @@ def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
 def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     """Each halt, and the transfers and flights sources reported while it was in force."""
     described = record_descriptions(ledger, set(flows["record_id"]))
+    lineage = citation_lineage(ledger)
     rows = []
     for halt in halt_frame.itertuples(index=False):
         inside = flows[flows["halt_id"] == halt.record_id]
@@ -444,6 +461,6 @@ def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -
             where = "" if flow.placement == "inside" else " (dated only to a period that overlaps the halt)"
             rows.append({**base, "_record_id": flow.record_id,
                          "reported during the halt": described[flow.record_id] + where,
-                         "certainty": flow.certainty, "sources": citations(flow.source_ids)})
+                         "certainty": flow.certainty, "sources": citations(flow.source_ids, lineage)})
     return pd.DataFrame(rows, columns=["_halt_id", "_record_id", "halt", "reported during the halt", "certainty",
                                        "sources"])

@@ -90,8 +90,6 @@ class EmbedResolver:
         self.numbered = numbered
         self.counters = {"fig": 0, "tbl": 0}
         self._books: dict[str, dict] = {}
-        # Pandoc's Typst writer drops an image's alt text; PandocRenderer adds these to index.typ.
-        self.alts: dict[str, str] = {}
 
     def _cell(self, notebook: str, label: str) -> tuple[dict, dict]:
         if notebook not in self._books:
@@ -135,7 +133,6 @@ class EmbedResolver:
                 return Embedded(f'```{{=html}}\n<figure id="{label}" class="chart">\n{picture}\n<figcaption>\n```\n\n'
                                 f'{caption}\n\n```{{=html}}\n</figcaption>\n</figure>\n```', kind)
             width = _png_width(png)
-            self.alts[label] = alt
             alt = alt.replace('"', "'")
             return Embedded(f'![{caption}](figures/{label}.png){{#{label} alt="{alt}" width={width}}}', kind)
         if kind == "tbl":
@@ -281,21 +278,9 @@ class PandocRenderer:
             raise RenderError("the PDF fonts have no glyph for: " + ", ".join(missing)
                               + " (Typst would draw empty boxes); add a font that covers them")
 
-        add_alt_text(typ, typst_resolver.alts)
         pdf = out / "index.pdf"
         _typst(typ, pdf, project)
         return Rendered(html=html, pdf=pdf)
-
-
-def add_alt_text(typ: Path, alts: dict[str, str]) -> None:
-    """Give each figure's image its alt text in the Typst source (Pandoc's writer leaves it out; Typst
-    writes it into the tagged PDF)."""
-    text = typ.read_text(encoding="utf-8")
-    for label, alt in alts.items():
-        quoted = '"' + alt.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        text = re.sub(r'(image\("figures/' + re.escape(label) + r'\.png"[^)]*)\)',
-                      lambda m, quoted=quoted: f"{m.group(1)}, alt: {quoted})", text, count=1)
-    typ.write_text(text, encoding="utf-8")
 
 
 # Typst keeps its layout caches until the process ends: gigabytes for a long report, which a build of
