@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psutil
+from armsledger.vocabulary import NOTEBOOK_NAMES as NOTEBOOKS
 
 from armsledger import paths
-from armsledger.vocabulary import NOTEBOOK_NAMES as NOTEBOOKS
 
 ROOT = paths.ROOT
 BIN = Path(sys.executable).parent  # the environment running the benchmark (make bench: .venv/bin)
@@ -107,10 +107,11 @@ def edit_one_note(table: Path) -> str:
 def naive(out: Path, data: Path) -> None:
     """The baseline the build is compared with: each notebook through the papermill CLI, one after
     another, then variables, bibliography and the Pandoc renderer, with nothing cached or parallel."""
-    from armsledger import paths, references, variables
     from armsledger.build import BuildConfig, _edition_variables
     from armsledger.ledger import read_tables
     from armsledger.params import load_edition
+
+    from armsledger import paths, references, variables
     from armsledger.render import get_renderer
     from armsledger.render.project import prepare
 
