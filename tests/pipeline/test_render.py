@@ -85,6 +85,20 @@ def test_a_chart_with_a_phone_variant_is_a_picture_in_html_and_an_image_with_alt
     assert 'image("figures/fig-a.png", width: 6.7in, alt: "Exports rose \\"sharply\\" & $1m")' in typ.read_text()
 
 
+
+def test_alt_text_replaces_the_filters_alt_and_survives_parentheses(tmp_path):
+    """figure-alt.lua already wrote an `alt:` (quotes turned to apostrophes); the exact text replaces it
+    once, whatever parentheses and quotes it holds (a repeated or cut argument does not compile)."""
+    from armsledger.render.pandoc import add_alt_text
+
+    typ = tmp_path / "index.typ"
+    typ.write_text('#figure([#{image("figures/fig-a.png", alt: "Bars (a total \\"marked\\", 2 of 3)", '
+                   'width: 6.7in)}],\n  caption: [A caption (1)]\n)\n', encoding="utf-8")
+    add_alt_text(typ, {"fig-a": 'Bars (a total "marked", 2 of 3)'})
+    text = typ.read_text(encoding="utf-8")
+    assert text.count("alt:") == 1
+    assert '#{image("figures/fig-a.png", width: 6.7in, alt: "Bars (a total \\"marked\\", 2 of 3)")}' in text
+
 def test_unknown_variable_and_missing_label_fail(tmp_path):
     _notebook(tmp_path, [])
     with pytest.raises(RenderError, match="no variable 'missing'"):

@@ -287,14 +287,28 @@ class PandocRenderer:
         return Rendered(html=html, pdf=pdf)
 
 
+# A named argument's value in a Typst call as the writers above produce it: a string (with escapes) or
+# a bare value such as a length.
+_TYPST_VALUE = r'(?:"(?:[^"\\]|\\.)*"|[^,)"]+)'
+_TYPST_ARGUMENT = re.compile(r'\w[\w-]*: *' + _TYPST_VALUE)
+
+
 def add_alt_text(typ: Path, alts: dict[str, str]) -> None:
-    """Give each figure's image its alt text in the Typst source (Pandoc's writer leaves it out; Typst
-    writes it into the tagged PDF)."""
+    """Give each figure's image its exact alt text in the Typst source (Pandoc's writer leaves it out;
+    Typst writes it into the tagged PDF). An `alt:` already there (figure-alt.lua writes one, with the
+    double quotes the Markdown attribute could not carry) is replaced, never repeated: a repeated
+    argument, or one cut at a parenthesis in the text, is a Typst syntax error."""
     text = typ.read_text(encoding="utf-8")
     for label, alt in alts.items():
+        arguments = r'((?:, *' + _TYPST_ARGUMENT.pattern + r')*)'
+        call = re.compile(r'image\("figures/' + re.escape(label) + r'\.png"' + arguments + r'\)')
+        match = call.search(text)
+        if match is None:
+            continue
+        named = [a for a in _TYPST_ARGUMENT.findall(match.group(1)) if not a.startswith("alt:")]
         quoted = '"' + alt.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        text = re.sub(r'(image\("figures/' + re.escape(label) + r'\.png"[^)]*)\)',
-                      lambda m, quoted=quoted: f"{m.group(1)}, alt: {quoted})", text, count=1)
+        replacement = f'image("figures/{label}.png", ' + ", ".join([*named, f"alt: {quoted}"]) + ")"
+        text = text[:match.start()] + replacement + text[match.end():]
     typ.write_text(text, encoding="utf-8")
 
 

@@ -13,7 +13,11 @@ local function image_call(img)
   local args = { typst_string(img.src) }
   if alt ~= "" then table.insert(args, "alt: " .. typst_string(alt)) end
   local width = img.attributes.width
-  if width ~= nil and width:match("^%d+%.?%d*%%$") then table.insert(args, "width: " .. width) end
+  -- A percentage, or a length Typst reads as written (the resolver gives the width a chart was laid out for).
+  if width ~= nil and (width:match("^%d+%.?%d*%%$") or width:match("^%d+%.?%d*in$") or width:match("^%d+%.?%d*cm$")
+      or width:match("^%d+%.?%d*mm$") or width:match("^%d+%.?%d*pt$")) then
+    table.insert(args, "width: " .. width)
+  end
   -- In a code block, so that a bracket or parenthesis after the image cannot continue the call.
   return pandoc.RawInline("typst", "#{image(" .. table.concat(args, ", ") .. ")}")
 end
