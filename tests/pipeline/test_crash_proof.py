@@ -1,0 +1,282 @@
+"""A crash-proof, self-healing and reproducible build (issue 13, items 4 and 5), on one edition of the
+small fixture ledger, built by the command line as a reader runs it: killed at random points, it
+leaves each edition whole (old or new) and no kernel behind, and the next build succeeds; two builds
+of the same inputs publish the same bytes; damaged outputs, records and caches are detected and
+rebuilt, never published or fatal.
+
+Run alone with: .venv/bin/pytest -q -p no:cacheprovider tests/pipeline/test_crash_proof.py
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from armsledger.pipeline.checks import publication_problems
+from armsledger.pipeline.config import BuildConfig
+from armsledger.pipeline.publish import tree_digest
+from tests.common import SMALL
+
+pytestmark = pytest.mark.slow
+
+EDITION = "latest"
+FIRST_DAY = dt.date(2025, 3, 1)
+TAG = "ARMSLEDGER_FAULT_TAG"  # in the environment of a build and of every process it starts
+KILLS = 32  # at least this many builds killed while they run
+SEED = int(os.environ.get("ARMSLEDGER_FAULT_SEED", "13"))
+# Where a kill lands: after the first line naming the phase, a random delay (seconds) within the range.
+# "start" counts from the moment the build starts, so it lands anywhere, in the small steps too.
+PLAN = [("execute", 0.0, 3.0), ("start", 0.0, 12.0), ("execute", 1.0, 5.0), ("render", 0.0, 4.0),
+        ("render", 2.0, 7.0), ("publish", 0.0, 0.15), ("publish", 0.05, 0.5), ("publish", 0.2, 1.2)]
+MARKERS = {"execute": "executing", "render": "rendering (", "publish": "publishing to"}
+SIGNALS = [signal.SIGKILL] * 6 + [signal.SIGTERM, signal.SIGINT]  # mostly the kill nothing can clean up after
+
+
+@dataclass
+class Site:
+    """One checkout's folders: the ledger, build/ and public/, and the environment its builds run in."""
+
+    root: Path
+    day: dt.date = FIRST_DAY
+    cache: Path | None = None
+    umask: int | None = None
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def public(self) -> Path:
+        return self.root / "public"
+
+    def config(self) -> BuildConfig:
+        return BuildConfig(editions=[EDITION], renderer="pandoc", jobs=2, data_dir=self.data,
+                           public_dir=self.public, build_dir=self.build)
+
+    def env(self) -> dict[str, str]:
+        epoch = int(dt.datetime.combine(self.day, dt.time(12), dt.UTC).timestamp())
+        return dict(os.environ, CI="true", SOURCE_DATE_EPOCH=str(epoch), **{TAG: self.tag},
+                    ARMSLEDGER_CACHE=str(self.cache or self.root / "cache"))
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "armsledger", "build", "--edition", EDITION, "--renderer", "pandoc",
+                "--jobs", "2", "--data", str(self.data), "--public", str(self.public), "--build", str(self.build)]
+
+    def start(self) -> subprocess.Popen:
+        umask = self.umask
+        return subprocess.Popen(self.command(), env=self.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, encoding="utf-8", errors="replace",
+                                preexec_fn=(lambda: os.umask(umask)) if umask is not None else None)
+
+    def build_once(self) -> str:
+        """A build to its end; returns its output (the test fails if the build does)."""
+        process = self.start()
+        out, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, f"the build failed:\n{out[-4000:]}"
+        return out
+
+
+def published(public: Path) -> dict[str, str]:
+    """Every file under public/: its path and the SHA-256 of its bytes."""
+    return {p.relative_to(public).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(public.rglob("*")) if p.is_file()}
+
+
+def survivors(tag: str) -> list[str]:
+    """Processes still running with the build's tag in their environment: "pid command"."""
+    found = []
+    needle = f"{TAG}={tag}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                found.append(f"{entry.name} {command[:160]}")
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+    return found
+
+
+def wait_for_no_survivors(tag: str, seconds: float = 20.0) -> list[str]:
+    deadline = time.monotonic() + seconds
+    while (left := survivors(tag)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory) -> tuple[Site, dict[str, str]]:
+    """The fixture ledger's edition, built once; with what it published, file by file."""
+    site = Site(tmp_path_factory.mktemp("crash-first"))
+    shutil.copytree(SMALL, site.data)
+    site.build_once()
+    return site, published(site.public)
+
+
+# ----------------------------------------------------------------------------- 5. reproducible
+
+
+def test_two_builds_of_the_same_inputs_publish_the_same_bytes(first_build, tmp_path):
+    """A second build of the same inputs, elsewhere (other absolute paths), under umask 077 and with
+    ARMSLEDGER_CACHE naming a file: every published file is byte-identical, world-readable, and no
+    page loads anything from elsewhere."""
+    site, first = first_build
+    second = Site(tmp_path / "second-checkout", cache=tmp_path / "not-a-folder", umask=0o077)
+    second.cache.write_text("a file, not a folder\n", encoding="utf-8")
+    shutil.copytree(SMALL, second.data)
+    out = second.build_once()
+    assert "warning: validation cache" in out, "an unusable cache is said, once, and is no error"
+    again = published(second.public)
+    assert len(first) > 40 and sorted(again) == sorted(first)
+    different = [name for name in first if first[name] != again[name]]
+    assert not different, f"{len(different)} of {len(first)} published files differ between two builds: {different}"
+    assert publication_problems(second.public, [EDITION]) == []
+    assert stat.S_IMODE((second.public / EDITION / "data").stat().st_mode) == 0o755
+    assert stat.S_IMODE((second.public / EDITION / "report.pdf").stat().st_mode) == 0o644
+
+
+# ----------------------------------------------------------------------------- 4. crash-proof
+
+
+@dataclass
+class Attempt:
+    """One build started and (unless it finished first) killed."""
+
+    aim: str  # the phase the plan aimed at
+    signal: str = ""  # the signal sent, "" when the build finished before
+    phase: str = ""  # the step it was in when killed: execute, render, publish or another step
+    returncode: int | None = None
+    digest: str | None = None  # of public/<edition>/ after it ended
+
+
+def _phase(lines: list[str]) -> str:
+    """The kind of the last step the build announced (its output is one line per step)."""
+    for line in reversed(lines):
+        for phase, marker in MARKERS.items():
+            if line.startswith("→") and marker in line:
+                return phase
+        if line.startswith("→"):
+            return "other"
+    return "startup"
+
+
+def _attempt(site: Site, aim: str, low: float, high: float, rng: random.Random) -> Attempt:
+    """Start a build; once it announces the aimed phase, wait a random while and kill it."""
+    attempt = Attempt(aim)
+    process = site.start()
+    lines: list[str] = []
+    seen = threading.Event()
+
+    def read() -> None:
+        for line in process.stdout:
+            lines.append(line.rstrip("\n"))
+            if aim in MARKERS and line.startswith("→") and MARKERS[aim] in line:
+                seen.set()
+        seen.set()  # the build ended without reaching the phase
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if aim in MARKERS:
+        seen.wait(300)
+    time.sleep(rng.uniform(low, high))
+    if process.poll() is None:
+        signum = rng.choice(SIGNALS)
+        attempt.phase = _phase(lines)
+        process.send_signal(signum)  # the build alone, not its process group: its children must follow it
+        attempt.signal = signum.name
+    attempt.returncode = process.wait(120)
+    reader.join(10)
+    if not attempt.signal:
+        assert attempt.returncode == 0, "a build that was not killed failed:\n" + "\n".join(lines[-40:])
+    return attempt
+
+
+def _check_whole(site: Site, attempt: Attempt) -> None:
+    """After a build ended, killed or not: the edition and the index are there, whole, and no process of
+    that build lives on."""
+    left = wait_for_no_survivors(site.tag)
+    assert not left, f"processes outlived a build killed by {attempt.signal} in {attempt.phase}: {left}"
+    folder = site.public / EDITION
+    assert folder.is_dir(), f"public/{EDITION} missing after a kill in {attempt.phase} ({attempt.signal})"
+    attempt.digest = tree_digest(folder)
+    listing = json.loads((site.public / "editions.json").read_text(encoding="utf-8"))
+    assert [e["name"] for e in listing["editions"]] == [EDITION]
+    assert (site.public / "index.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+
+
+def _change_the_data(site: Site, cycle: int) -> None:
+    """A new version of the ledger: one flight's note (three notebooks read flights; the report, the
+    data package and the database change with it)."""
+    path = site.data / "flights.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[1][rows[0].index("note")] = f"Fault-test edit {cycle}."
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def test_a_build_killed_anywhere_leaves_every_edition_whole_and_no_kernel(first_build, capsys):
+    """Builds killed at random points (notebooks running, rendering, publishing, and anywhere), mostly by
+    SIGKILL of the build alone: after each, public/<edition>/ is the whole old publication or the whole
+    new one, the index is whole, no process the build started is left, and the next build finishes.
+    The first round starts from a corrupt step record (.doit.db), which the build sets aside."""
+    site, _ = first_build
+    rng = random.Random(SEED)
+    attempts: list[Attempt] = []
+    started = time.monotonic()
+    cycle = 0
+    while sum(1 for a in attempts if a.signal) < KILLS:
+        cycle += 1
+        assert cycle <= 8, "too few kills landed; see the plan"
+        old = tree_digest(site.public / EDITION)
+        _change_the_data(site, cycle)
+        site.day = FIRST_DAY + dt.timedelta(days=cycle)  # so that the old publication is archived by its date
+        if cycle == 1:
+            (site.build / ".doit.db").write_text('{"execute:latest:01-ledger": {"deps:": [', encoding="utf-8")
+        this_round = []
+        for aim, low, high in PLAN:
+            attempt = _attempt(site, aim, low, high, rng)
+            _check_whole(site, attempt)
+            this_round.append(attempt)
+        out = site.build_once()  # the next build, to its end
+        if cycle == 1:
+            assert list(site.build.glob(".doit.db.corrupt-*")), "the corrupt step record was set aside"
+        new = tree_digest(site.public / EDITION)
+        assert new != old, out[-2000:]
+        for attempt in this_round:
+            assert attempt.digest in (old, new), (
+                f"after a kill in {attempt.phase} ({attempt.signal}) public/{EDITION} was neither the old "
+                "publication nor the new one")
+        assert publication_problems(site.public, [EDITION]) == []
+        attempts += this_round
+    killed = [a for a in attempts if a.signal]
+    with capsys.disabled():
+        print(f"\nfault test (seed {SEED}): {len(attempts)} builds, {len(killed)} killed "
+              f"({dict(Counter(a.signal for a in killed))}) in {dict(Counter(a.phase for a in killed))}; "
+              f"{sum(1 for a in killed if a.digest)} left the old or the new edition whole; {cycle} rounds "
+              f"in {time.monotonic() - started:.0f} s")
+    landed = Counter(a.phase for a in killed)
+    assert landed["execute"] >= 3 and landed["render"] >= 3 and landed["publish"] >= 3, landed
