@@ -280,3 +280,131 @@ def test_a_build_killed_anywhere_leaves_every_edition_whole_and_no_kernel(first_
               f"in {time.monotonic() - started:.0f} s")
     landed = Counter(a.phase for a in killed)
     assert landed["execute"] >= 3 and landed["render"] >= 3 and landed["publish"] >= 3, landed
+
+
+# ----------------------------------------------------------------------------- damage, detected and repaired
+
+
+@pytest.fixture
+def in_process(first_build, monkeypatch) -> Site:
+    """The first build's site, for builds run in this process with its environment."""
+    site, _ = first_build
+    for name, value in site.env().items():
+        monkeypatch.setenv(name, value)
+    return site
+
+
+def test_a_truncated_build_output_is_rebuilt_not_published(in_process):
+    from armsledger.pipeline.runner import run, stale
+
+    site = in_process
+    before = published(site.public)
+    database = site.build / EDITION / "armsledger.db"
+    database.write_bytes(database.read_bytes()[:4096])  # a write cut short, a disk that filled up
+    assert "database:latest" in stale(site.config())
+    assert run(site.config()) == 0
+    assert published(site.public) == before, "the rebuilt database is the one published before"
+    assert stale(site.config()) == []
+
+
+def test_a_build_output_changed_after_its_step_is_never_published(tmp_path):
+    """The copy publishing makes is checked against the hash its step recorded (pipeline.seal)."""
+    from armsledger.pipeline import seal
+
+    made = tmp_path / "made.csv"
+    made.write_text("a,b\n1,2\n", encoding="utf-8")
+    seal.record([str(made)])
+    copy = tmp_path / "copy.csv"
+    copy.write_text("a,b\n1,", encoding="utf-8")  # truncated since
+    with pytest.raises(seal.Broken, match="made.csv"):
+        seal.verify([(made, copy)])
+    shutil.copyfile(made, copy)
+    seal.verify([(made, copy)])
+
+
+def test_a_corrupt_step_record_is_set_aside_and_every_step_runs_again(in_process, capfd):
+    from armsledger.pipeline.runner import stale
+
+    site = in_process
+    record = site.build / ".doit.db"
+    kept = record.read_bytes()
+    for aside in site.build.glob(".doit.db.corrupt-*"):
+        aside.unlink()
+    try:
+        record.write_bytes(kept[: len(kept) // 2])  # cut short
+        steps = stale(site.config())
+        assert "execute:latest:01-ledger" in steps and "publish:latest" in steps and "render:latest" in steps
+        assert "step record" in capfd.readouterr().err
+        assert [p.name for p in site.build.glob(".doit.db.corrupt-*")] == [".doit.db.corrupt-1"]
+    finally:
+        record.write_bytes(kept)
+    assert stale(site.config()) == []
+
+
+def test_check_published_reports_a_missing_edition(first_build, tmp_path):
+    site, _ = first_build
+    public = tmp_path / "public"
+    shutil.copytree(site.public, public)
+    assert publication_problems(public, [EDITION]) == []
+    problems = publication_problems(public, [EDITION, "usd-confirmed"])
+    assert len(problems) == 1 and "missing-edition: edition 'usd-confirmed'" in problems[0]
+    (public / ".usd-confirmed.journal").write_text("{}", encoding="utf-8")
+    os.chmod(public / EDITION / "report.pdf", 0o600)
+    problems = publication_problems(public, [EDITION])
+    assert any("unfinished-publish" in p for p in problems) and any("not-world-readable" in p for p in problems)
+
+
+def test_a_publish_of_another_edition_cut_short_is_finished_and_listed(in_process):
+    """A build of one edition finishes the publish of another that was killed between its two renames
+    (as earlier versions published): that edition is back, and in the index."""
+    from armsledger.pipeline.runner import run
+
+    site = in_process
+    other = "usd-confirmed"
+    shutil.copytree(site.public / EDITION, site.public / f".{other}.old")  # its previous publication
+    try:
+        assert run(site.config()) == 0
+        assert (site.public / other / "index.html").is_file()
+        listing = json.loads((site.public / "editions.json").read_text(encoding="utf-8"))
+        assert [e["name"] for e in listing["editions"]] == [EDITION, other]
+        assert f'href="{other}/index.html"' in (site.public / "index.html").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(site.public / other, ignore_errors=True)
+    assert run(site.config()) == 0
+    listing = json.loads((site.public / "editions.json").read_text(encoding="utf-8"))
+    assert [e["name"] for e in listing["editions"]] == [EDITION]
+
+
+@pytest.mark.parametrize("where", ["a file", "a folder nobody can write"])
+def test_the_validation_cache_is_optional(where, tmp_path, monkeypatch, capfd):
+    from armsledger.validate import cache
+
+    data = tmp_path / "data"
+    shutil.copytree(SMALL, data)
+    if where == "a file":
+        (tmp_path / "cache").write_text("not a folder\n", encoding="utf-8")
+        monkeypatch.setenv("ARMSLEDGER_CACHE", str(tmp_path / "cache"))
+    else:
+        monkeypatch.setenv("ARMSLEDGER_CACHE", "/proc/self/armsledger-cache")  # not even root writes here
+    monkeypatch.setattr(cache, "_warned", set())
+    cache.ensure_valid(data)
+    cache.ensure_valid(data)  # validated again, said once
+    err = capfd.readouterr().err
+    assert err.count("armsledger: warning: validation cache") == 1, err
+    assert not cache.is_validated(data)
+
+
+def test_a_corrupt_validation_cache_entry_is_removed_and_the_data_validated_again(tmp_path, monkeypatch, capfd):
+    from armsledger.validate import cache
+
+    data = tmp_path / "data"
+    shutil.copytree(SMALL, data)
+    monkeypatch.setenv("ARMSLEDGER_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "_warned", set())
+    cache.ensure_valid(data)
+    stamp = cache.stamp_for(data)
+    stamp.write_bytes(b"\x00garbage")
+    assert not cache.is_validated(data)
+    assert "is corrupt" in capfd.readouterr().err and not stamp.exists()
+    cache.ensure_valid(data)
+    assert cache.is_validated(data)

@@ -351,13 +351,13 @@ def publication_problems(public: Path, editions: list[str]) -> list[str]:
     no published folder, a publish left unfinished (its journal or staged folder beside the edition:
     the next build finishes or undoes it), a file or folder a web server could not read, a page that
     loads anything from elsewhere."""
+    from armsledger.pipeline.publish import LEFTOVER as leftovers
     from armsledger.pipeline.publish import published_editions
 
     problems = [f"{public / name}: missing-edition: edition {name!r} is configured (report/editions/{name}.yml) "
                 "but not published" for name in editions if not (public / name).is_dir()]
     if not public.is_dir():
         return problems
-    leftovers = re.compile(r"^\.(.+)\.(staging|journal|old|trash|tmp.*)$")
     for path in sorted(public.iterdir()):
         if match := leftovers.match(path.name):
             problems.append(f"{path}: unfinished-publish: a publish of {match.group(1)!r} was interrupted; "

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from armsledger.model.schema import DESCRIPTOR
 from armsledger.pipeline import downloads, progress
+from armsledger.pipeline import publish as publishing
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
 from armsledger.pipeline.publish import data_inputs, notebook_page, publish, tree_digest, write_index
@@ -377,7 +378,10 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                                                             cfg.public_dir / e / "data" / DESCRIPTOR)]
         + [str(p) for p in [*citation, *_pipeline_code("publish")]],
         "targets": [str(cfg.public_dir / "index.html"), str(cfg.public_dir / "editions.json")],
-        "uptodate": [_config_changed(sorted(cfg.editions))],
+        # Also written again when the editions in public/ change otherwise: one this build does not make
+        # came back (a publish cut short and finished, pipeline.publish.recover), or went.
+        "uptodate": [_config_changed({"editions": sorted(cfg.editions), "published": sorted(
+            {*cfg.editions, *(p.name for p in publishing.published_editions(cfg.public_dir))})})],
     })
     # Every step's outputs are sealed by content, except the publications (checked as a whole above).
     return [task if task["name"].startswith("publish:") else seal(task) for task in out]

@@ -5,8 +5,8 @@ the build starts ends with it, however the build ends (`kill_all`, the parent-de
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
-import ctypes
 import functools
 import json
 import os
@@ -17,6 +17,8 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+
+from armsledger.lifeline import child_options, die_with_parent
 
 # The template imports what every notebook imports; each kernel is a fork of it and otherwise a fresh
 # `python -m ipykernel_launcher`: its own namespace, environment, working directory and process group.
@@ -45,8 +47,11 @@ class Template:
     """The running template process: one JSON line in (argv, env, cwd), the forked kernel's pid out."""
 
     def __init__(self) -> None:
+        # Killed with the build (lifeline), even by SIGKILL, and at once: it need not finish its imports
+        # before it reads the end of its input.
         self._process = subprocess.Popen([sys.executable, "-m", "armsledger.pipeline.kernels"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                         **child_options())
         self._lock = threading.Lock()
 
     @property
@@ -77,12 +82,17 @@ _lock = threading.Lock()
 _spawned: list[subprocess.Popen] = []
 
 
+# The parent-death signal follows the thread that started the child, and doit's worker threads end
+# before the build does: the template is started by this one thread, which lives as long as the process.
+_starter = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-template")
+
+
 def start() -> None:
     """Start the template unless it runs: it imports for about a second, in parallel with whatever comes next."""
     global _template
     with _lock:
         if available() and _template is None:
-            _template = Template()
+            _template = _starter.submit(Template).result()
 
 
 def stop() -> None:
@@ -105,20 +115,6 @@ def kill_all() -> None:
         if process.poll() is None:
             with contextlib.suppress(OSError):
                 os.killpg(process.pid, signal.SIGKILL)
-
-
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent: int) -> None:
-    """Ask Linux to kill this process when its parent ends (prctl PR_SET_PDEATHSIG), and end now if
-    the parent has already gone: a kernel never outlives the build that started it, even when the
-    build is killed with SIGKILL and cannot clean up."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 class _ForkedKernel:

@@ -184,6 +184,18 @@ def _discard(public_dir: Path, edition: str, folder: Path) -> None:
     shutil.rmtree(trash, ignore_errors=True)
 
 
+# What a publish leaves beside public/<edition>/ while it runs (checks.publication_problems reports them).
+LEFTOVER = re.compile(r"^\.(.+)\.(staging|journal|old|trash|tmp.*)$")
+
+
+def interrupted(public_dir: Path) -> list[str]:
+    """The editions whose publish was cut short, whichever build was publishing them: a build of
+    one edition finishes or undoes the others' too, so that its index never leaves one out."""
+    if not public_dir.is_dir():
+        return []
+    return sorted({m.group(1) for p in public_dir.iterdir() if (m := LEFTOVER.match(p.name))})
+
+
 def recover(public_dir: Path, edition: str) -> None:
     """Finish or undo a publish of `edition` that was killed: its journal names the digest of the new
     publication; if public/<edition>/ has it, the swap happened and the folder left beside it is the

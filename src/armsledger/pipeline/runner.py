@@ -16,7 +16,7 @@ import time
 from armsledger.pipeline import progress, snapshot
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.dag import log_failure, tasks
-from armsledger.pipeline.publish import recover
+from armsledger.pipeline.publish import interrupted, recover
 
 
 class Loader:
@@ -217,7 +217,8 @@ def _run(cfg: BuildConfig, started: float) -> int:
     except RenderError as error:
         progress.say(f"✗ {error}", error=True)
         return 1
-    for edition in cfg.editions:
+    # Every interrupted publish, not only this build's editions': the index it writes lists them all.
+    for edition in sorted({*cfg.editions, *interrupted(cfg.public_dir)}):
         recover(cfg.public_dir, edition) if cfg.public_dir.exists() else None
     try:
         status = _doit(cfg, renderer_name).run(["run"])
