@@ -64,7 +64,7 @@ def _holds(stamp: Path, expected: str, local: bool = False) -> bool:
     earlier version and does not count. A local stamp with other content is merely out of date."""
     try:
         text = stamp.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no stamp (a cache that is a file: said when writing)
         return False
     except (OSError, ValueError) as error:  # not a file, unreadable, not text
         warn(f"validation cache {stamp} is unreadable ({error.__class__.__name__}); validating without it")
