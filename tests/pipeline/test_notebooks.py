@@ -195,7 +195,7 @@ def test_the_fixture_editions_numbers(fixture_site):
     assert shown["contract_largest_value"] == "no contract reported yet"
     assert shown["exports_published_2025"] == "not yet published"
     usd = _summary(fixture_site.build_dir / "usd-confirmed")
-    assert usd["01-ledger"]["by_certainty"] == {"confirmed": 6, "probable": 0, "possible": 0, "disputed": 0}
+    assert usd["01-ledger"]["by_certainty"] == {"confirmed": 15, "probable": 0, "possible": 0, "disputed": 0}
     assert usd["03-values"]["largest_contract"]["value"] == 100e6  # reported in dollars: no conversion
     assert yaml.safe_load((fixture_site.build_dir / "usd-confirmed" / "_variables.yml").read_text("utf-8"))[
         "contract_largest_value"] == "$100.0 million"

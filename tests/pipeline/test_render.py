@@ -61,7 +61,6 @@ def test_a_chart_with_a_phone_variant_is_a_picture_in_html_and_an_image_with_alt
     import matplotlib.pyplot as plt
 
     from armsledger.present import charts, figures
-    from armsledger.render.pandoc import add_alt_text
 
     wide, narrow = charts.empty_chart("wide"), charts.empty_chart("narrow", width=charts.NARROW_IN)
     wide_png, narrow_png = (figures.png_bytes(f) for f in (wide, narrow))
@@ -78,26 +77,7 @@ def test_a_chart_with_a_phone_variant_is_a_picture_in_html_and_an_image_with_alt
     out = substitute("{{< embed notebooks/01-x.ipynb#fig-a >}}", {}, resolver)
     assert out == "![A caption](figures/fig-a.png){#fig-a alt=\"Exports rose 'sharply' & $1m\" width=6.7in}"
     assert (tmp_path / "t" / "figures" / "fig-a.png").read_bytes() == wide_png  # the PDF prints the wide chart
-    assert resolver.alts == {"fig-a": alt}
-    typ = tmp_path / "index.typ"
-    typ.write_text('#figure(image("figures/fig-a.png", width: 6.7in),\n  caption: [A caption]\n)\n', encoding="utf-8")
-    add_alt_text(typ, resolver.alts)
-    assert 'image("figures/fig-a.png", width: 6.7in, alt: "Exports rose \\"sharply\\" & $1m")' in typ.read_text()
 
-
-
-def test_alt_text_replaces_the_filters_alt_and_survives_parentheses(tmp_path):
-    """figure-alt.lua already wrote an `alt:` (quotes turned to apostrophes); the exact text replaces it
-    once, whatever parentheses and quotes it holds (a repeated or cut argument does not compile)."""
-    from armsledger.render.pandoc import add_alt_text
-
-    typ = tmp_path / "index.typ"
-    typ.write_text('#figure([#{image("figures/fig-a.png", alt: "Bars (a total \\"marked\\", 2 of 3)", '
-                   'width: 6.7in)}],\n  caption: [A caption (1)]\n)\n', encoding="utf-8")
-    add_alt_text(typ, {"fig-a": 'Bars (a total "marked", 2 of 3)'})
-    text = typ.read_text(encoding="utf-8")
-    assert text.count("alt:") == 1
-    assert '#{image("figures/fig-a.png", width: 6.7in, alt: "Bars (a total \\"marked\\", 2 of 3)")}' in text
 
 def test_unknown_variable_and_missing_label_fail(tmp_path):
     _notebook(tmp_path, [])

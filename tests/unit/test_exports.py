@@ -1,5 +1,5 @@
 """armsledger.analysis.exports and .contracts (customs-recorded exports, published totals, contract values,
-delivery schedules) with the tables and sentences armsledger.present makes of them, on the small ledger."""
+delivery windows) with the tables and sentences armsledger.present makes of them, on the small ledger."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def test_values_on_the_whole_small_ledger(small):
 # --------------------------------------------------------------------------- contracts
 
 
-def test_contract_value_and_delivery_schedule(in_period):
+def test_contract_value(in_period):
     contracts = contract_values.contract_values(in_period, "EUR")
     assert list(contracts.columns) == contract_values.CONTRACT_COLUMNS
     deal = contracts.set_index("record_id").loc["small-deal-2024"]
@@ -125,15 +125,6 @@ def test_contract_value_and_delivery_schedule(in_period):
     assert contract_values.largest(contracts)["record_id"] == "small-deal-2024"
     assert contract_values.largest(contracts.iloc[:0]) is None
 
-    schedule = contract_values.delivery_schedule(contracts)
-    assert set(schedule["record_id"]) == {"small-deal-2024"}  # the only contract with a value and a window
-    assert list(schedule["year"]) == [2025, 2026]
-    assert list(schedule["days"]) == [365, 365]
-    assert schedule["expected_value"].sum() == pytest.approx(deal["value"])
-    assert schedule["share"].sum() == pytest.approx(1.0)
-    shown = tables.schedule_table(schedule, "EUR")
-    assert list(shown["share"]) == ["50.0%", "50.0%"]
-    assert list(shown["days of delivery window"]) == ["365", "365"]
 
 
 def test_the_contracts_table_lists_arms_deals(in_period):
@@ -145,20 +136,6 @@ def test_the_contracts_table_lists_arms_deals(in_period):
     assert launcher["rate (date)"] == f"{fx_rate('USD', 'EUR', '2024-10').rate:.4f} (2024-10)"
     rumour = table.loc["Fictional drone deal rumoured in the press"]
     assert (rumour["signed"], rumour["as reported"], rumour["in EUR"]) == ("", "undisclosed", "–")
-
-
-def test_delivery_schedule_skips_open_and_unvalued():
-    contracts = pd.DataFrame({
-        "record_id": ["a", "b", "c", "d", "e"], "title": ["A", "B", "C", "D", "E"],
-        "delivery": ["2024-07/2025-06", "2024-01/..", "", "2024", "2027-01/2028-06"],
-        "value": [1000.0, 5.0, 5.0, math.nan, 547.0],
-    })
-    schedule = contract_values.delivery_schedule(contracts)
-    assert list(schedule["record_id"]) == ["a", "a", "e", "e"]
-    assert list(schedule["days"]) == [184, 181, 365, 182]  # 2028 is a leap year: Jan–Jun has 182 days
-    assert schedule[schedule["record_id"] == "a"]["expected_value"].sum() == pytest.approx(1000.0)
-    per_day = schedule["expected_value"] / schedule["days"]
-    assert per_day.iloc[2] == pytest.approx(per_day.iloc[3]) == pytest.approx(547.0 / 547)
 
 
 # --------------------------------------------------------------------------- published totals
@@ -207,16 +184,15 @@ def test_the_charts_end_after_the_last_dated_month(exports, in_period):
 
 def test_values_summary(in_period, exports):
     contracts = contract_values.contract_values(in_period, "EUR")
-    schedule = contract_values.delivery_schedule(contracts)
     totals = export_values.published_totals(in_period, "EUR")
-    summary = sentences.values_summary(exports, contracts, schedule, totals, "EUR")
+    summary = sentences.values_summary(exports, contracts, totals, "EUR")
     assert summary["by_year"]["2023"] == {"records": 1, "undisclosed": 0, "disclosed_sum": 540_120.0}
     lead = summary["published_by_year"]["2024"]
     assert (lead["aggregate_id"], lead["value"], lead["reported"], lead["others"]) == (
         "small-total-2024", 6e6, "≈ €6 million", [])
     assert summary["largest_export"]["record_id"] == "small-2024-02"
     assert summary["largest_contract"]["record_id"] == "small-deal-2024"
-    assert set(summary["schedule"]) == {"small-deal-2024:2025", "small-deal-2024:2026"}
+    assert "schedule" not in summary  # no source gives one; none is invented
     display = sentences.values_variables(summary, "EUR")
     assert display["exports_ledger_2023"] == "€540,120"
     assert display["exports_ledger_2024"] == "€5.0 million"

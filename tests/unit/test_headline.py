@@ -27,7 +27,7 @@ def test_the_default_editions_numbers(snapshot):
     assert numbers == headline.edition_numbers(_edition("default-2025-02"))
     assert (numbers["currency"], numbers["records"], numbers["claims"], numbers["sources"],
             numbers["independent_lines"]) == ("EUR", 35, 49, 14, 9)
-    assert numbers["records_by_certainty"] == {"confirmed": 6, "probable": 21, "possible": 7, "disputed": 1}
+    assert numbers["records_by_certainty"] == {"confirmed": 15, "probable": 12, "possible": 7, "disputed": 1}
     assert numbers["records_by_table"] == {"contracts": 4, "contract_lines": 1, "transfers": 10, "flights": 7,
                                            "events": 4, "aggregates": 9}
     assert (numbers["timeline_items"], numbers["timeline_undated"]) == (25, 3)
@@ -47,9 +47,12 @@ def test_each_edition_shows_its_own_view(snapshot):
     assert sorted(snapshot) == edition_names()
     usd = snapshot["usd-confirmed"]
     assert usd["currency"] == "USD"
-    assert usd["records_by_certainty"] == {"confirmed": 6, "probable": 0, "possible": 0, "disputed": 0}
+    assert usd["records_by_certainty"] == {"confirmed": 15, "probable": 0, "possible": 0, "disputed": 0}
     assert usd["largest_contract"] == {"record_id": "small-deal-2024", "value": 100e6}  # reported in dollars
-    assert usd["published_totals"] == {} and usd["reconciliation"] == {} and usd["largest_gap"] is None
+    # Published totals are confirmed as published (R4) by one B2 line, so the confirmed view keeps them.
+    assert set(usd["published_totals"]) == {"small-total-2023", "small-total-jan-feb", "small-total-feb-apr",
+                                            "small-total-2024"}
+    assert usd["reconciliation"] == {"no ledger rows": 3, "rows fall short of total": 3}
     early = snapshot["as-of-2024-06"]
     assert early["records"] == 21 and early["largest_contract"] is None  # the deal was announced in October
     assert early["surveillance_makers"] == []  # the maker of the donated kits was named only in September
@@ -102,7 +105,7 @@ def test_the_snapshot_command_writes_checks_and_names_changes(tmp_path, capsys, 
     assert cli.main(["snapshot", "--data", str(data), "--out", str(out), "--check"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert "default-2025-02.records: 35 → 36" in lines
-    assert "usd-confirmed.records_by_certainty.confirmed: 6 → 7" in lines
+    assert "usd-confirmed.records_by_certainty.confirmed: 15 → 16" in lines
     assert "default-2025-02.exports_by_year.2024: 5022399.85 → 5422399.85" in lines
     assert "as-of-2024-06.records: 21 → 21" not in lines  # not yet published then: no change, no line
     assert not any(line.startswith("as-of-2024-06.") for line in lines)

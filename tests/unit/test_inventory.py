@@ -13,14 +13,14 @@ def test_headline_counts(small):
     counts = inventory.headline_counts(small)
     assert counts == {
         "records": 35, "claims": 49, "sources": 14, "independent_lines": 9,
-        "by_certainty": {"confirmed": 6, "probable": 21, "possible": 7, "disputed": 1},
+        "by_certainty": {"confirmed": 15, "probable": 12, "possible": 7, "disputed": 1},
         "by_table": {"contracts": 4, "contract_lines": 1, "transfers": 10, "flights": 7, "events": 4,
                      "aggregates": 9},
         "latest_source": "2024-12-02",
     }
     display = sentences.ledger_variables(counts)
     assert display == {"records_total": "35", "claims_total": "49", "sources_total": "14", "independent_lines": "9",
-                       "records_confirmed": "6", "records_probable": "21", "records_possible": "7",
+                       "records_confirmed": "15", "records_probable": "12", "records_possible": "7",
                        "sources_up_to": "2 Dec 2024",
                        "records_disputed": "1"}
 
@@ -46,7 +46,7 @@ def test_rows_per_table(small):
 
 def test_certainty_mix_and_sources(small):
     mix = tables.as_text(inventory.certainty_mix(small)).set_index("table")
-    assert mix.loc["All records"].to_dict() == {"confirmed": "6", "probable": "21", "possible": "7", "disputed": "1"}
+    assert mix.loc["All records"].to_dict() == {"confirmed": "15", "probable": "12", "possible": "7", "disputed": "1"}
     assert mix.loc["Transfers"].to_dict() == {"confirmed": "3", "probable": "4", "possible": "2", "disputed": "1"}
     sources = tables.as_text(inventory.sources_by_type_and_language(small))
     assert sum(int(n) for n in sources["sources"]) == 14
@@ -71,8 +71,11 @@ def test_coverage_by_month(small):
 def test_record_list(small):
     appendix = downloads.shown(tables.record_list(small))
     assert len(appendix) == 35
-    assert list(appendix.columns) == ["id", "table", "date", "what", "value or count", "certainty", "sources"]
+    assert list(appendix.columns) == ["id", "table", "date", "what", "value or count", "certainty", "why this tier",
+                                      "sources"]
     rows = appendix.set_index("id")
+    assert all(reason.startswith(("R1", "R2", "R3", "R4", "R5", "R6", "R7", "analyst override"))
+               for reason in appendix["why this tier"])
     assert rows.at["small-donation-2019", "value or count"] == "≈ €600,000"
     assert rows.at["small-flights-2024-10", "value or count"] == "≥ 3"
     assert rows.at["small-2024-05", "value or count"] == "undisclosed"
@@ -83,7 +86,11 @@ def test_record_list(small):
     assert rows.at["small-flights-jan-feb", "what"] == "Published total, military flights, Serbia → Israel"
     assert rows.at["small-2024-03", "what"] == "Čačak Fixture Works → Fixture Air Force: fictional shells"
     assert rows.at["small-flight-2024-01-15", "what"] == "2 × Fixture 707 BEG → Fixture base"
-    assert rows.at["small-2024-02", "sources"].count("@") == 5
+    # Five republications of one story, cited under the original they are known through.
+    assert rows.at["small-2024-02", "sources"] == (
+        "[@small-orig; via @small-rep-1; via @small-rep-2; via @small-rep-3; via @small-rep-4; via @small-rep-5]")
+    assert rows.at["small-2024-01", "sources"] == "[@small-indep; @small-orig]"  # two lines, no relay
+    assert rows.at["small-rumoured-deal", "sources"] == "[@small-nourl; via @small-rep-6]"
     assert rows.at["small-total-jan-feb", "date"] == "Jan + Feb 2024"
     assert rows.at["small-donation-2019", "date"] == "22 Jun 2019"
     assert rows.at["small-view-2024", "date"] == "by Nov 2024"

@@ -106,14 +106,21 @@ def test_certainty_of_the_fixture_records(small):
     assert recs.at["small-2024-05", "certainty"] == "disputed"
     assert recs.at["small-deal-2024-launchers", "certainty"] == "confirmed"  # company source, credibility 1
     assert recs.at["small-donation-2019", "certainty"] == "confirmed"  # official source
-    assert recs.at["small-donation-2019", "certainty_reason"] == "primary source small-official (B1)"
+    assert recs.at["small-donation-2019", "certainty_reason"] == (
+        "R1: primary source, the party's own release or record (Royal Fixture Embassy B1)")
     assert recs.at["small-meeting-2024-09-11", "certainty"] == "possible"  # override
     assert recs.at["small-meeting-2024-09-11", "evidence_certainty"] == "confirmed"
-    # Two lines, but only one of them graded B2 or better.
+    # A published total: one B2 line confirms that it was published (R4), not that it is right.
     feb_apr = recs.loc["small-total-feb-apr"]
-    assert feb_apr["certainty"] == "probable"
+    assert feb_apr["certainty"] == "confirmed"
     assert (feb_apr["supporting_claims"], feb_apr["independent_sources"]) == (2, 2)
-    assert feb_apr["certainty_reason"] == "one source line graded B2 or better (B2, small-indep)"
+    assert feb_apr["certainty_reason"] == ("R4: published total reported by Fixture Daily B2; confirms that it was "
+                                           "published, not that it is accurate")
+    # A statement likewise (R4); the same grade on a shipment only makes it probable (R5).
+    assert recs.at["small-statement-2024-11", "certainty"] == "confirmed"
+    assert recs.at["small-statement-2024-11", "certainty_reason"].startswith("R4: statement reported by ")
+    assert recs.at["small-2024-02", "certainty_reason"] == (
+        "R5: one line graded B2 or better (Fixture Investigations via Fixture Echo One B2)")
     # A timing-only contradiction: the analysts keep the evidence's grade, with a reason.
     assert recs.at["small-2024-10", "certainty"] == recs.at["small-2024-10", "evidence_certainty"] == "probable"
     assert recs.at["small-2024-10", "certainty_reason"].startswith("analyst override")
@@ -228,9 +235,12 @@ def test_a_value_whose_date_came_later_is_converted_at_its_first_publication(sma
 
 def test_select_by_certainty(small):
     confirmed = small.select(min_certainty="confirmed", include_disputed=False)
-    assert set(confirmed.records["record_id"]) == {"small-2023-11", "small-2024-01", "small-2024-06",
-                                                   "small-deal-2024", "small-deal-2024-launchers",
-                                                   "small-donation-2019"}
+    assert set(confirmed.records["record_id"]) == {
+        "small-2023-11", "small-2024-01", "small-2024-06", "small-deal-2024", "small-deal-2024-launchers",
+        "small-donation-2019",
+        # R4: published totals and statements, confirmed as published or said
+        "small-af-flights", "small-flights-jan-feb", "small-scg-2004-2007", "small-total-2023", "small-total-2024",
+        "small-total-feb-apr", "small-total-jan-feb", "small-statement-2024-11", "small-view-2024"}
     assert set(confirmed.records["certainty"]) == {"confirmed"}
     assert set(confirmed.claims["record_id"]) == set(confirmed.records["record_id"])
     assert confirmed.filters["min_certainty"] == "confirmed" and confirmed.filters["include_disputed"] is False
@@ -239,7 +249,7 @@ def test_select_by_certainty(small):
 
     probable = small.select(min_certainty="probable", include_disputed=False)
     assert set(probable.records["certainty"]) == {"confirmed", "probable"}
-    assert len(probable.records) == 6 + 21
+    assert len(probable.records) == 15 + 12
 
 
 def test_select_disputed_records_need_the_evidence(small):

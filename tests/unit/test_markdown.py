@@ -129,6 +129,50 @@ def test_citations():
     assert md.citations([]) == "" and md.citations(None) == ""
 
 
+def test_citations_name_the_line_of_reporting():
+    lineage = {"birn": "", "echo": "birn", "digest": "birn", "copy": "echo", "post": "", "avaz": ""}
+    # The original first, each relay read after it marked "via"; lines in the order of their original.
+    assert md.citations(["digest", "echo", "post"], lineage) == "[@birn; via @digest; via @echo; @post]"
+    assert md.citations(["copy"], lineage) == "[@birn; via @copy]"  # a relay of a relay: still BIRN's line
+    assert md.citations(["birn", "echo"], lineage) == "[@birn; via @echo]"  # the original read itself
+    assert md.citations(["avaz"], lineage) == "[@avaz]"
+    # An original the edition's bibliography does not hold is not named.
+    assert md.citations(["lost-copy"], {"lost-copy": ""}) == "[@lost-copy]"
+    assert md.citations([], lineage) == ""
+
+
+def test_grouped_citations_render_with_citeproc(tmp_path):
+    items = [{"id": i, "type": "article-newspaper", "author": [{"literal": name}], "title": i,
+              "issued": {"date-parts": [[2024]]}} for i, name in (("birn", "BIRN"), ("echo", "Echo"),
+                                                                  ("digest", "Digest"), ("post", "Post"))]
+    bibliography = tmp_path / "refs.json"
+    bibliography.write_text(json.dumps(items), encoding="utf-8")
+    cited = md.citations(["digest", "echo", "post"], {"birn": "", "echo": "birn", "digest": "birn", "post": ""})
+    result = subprocess.run([pypandoc.get_pandoc_path(), "--citeproc", "--bibliography", str(bibliography), "-t",
+                             "plain"], input=f"X {cited}.\n", capture_output=True, text=True, check=True,
+                            encoding="utf-8")
+    assert " ".join(result.stdout.split()).startswith("X (BIRN 2024; via Digest 2024; via Echo 2024; Post 2024).")
+    assert "WARNING" not in result.stderr
+
+
+def test_lines_of_reporting_table(small):
+    from armsledger.model import reporting
+
+    shown = md.lines_of_reporting_table(reporting.lines_of_reporting(small))
+    assert list(shown.columns) == ["original", "read", "known through (outlet, language, date)", "records"]
+    rows = shown.set_index("original")
+    assert rows.at["[@small-orig]", "read"] == "yes"
+    assert rows.at["[@small-orig]", "known through (outlet, language, date)"] == (
+        "Fixture Echo One (en, 3 Apr 2024); Fixture Echo Two (sr, 4 Apr 2024); Fixture Echo Three (de, 5 Apr 2024); "
+        "Fixture Echo Four (fr, 6 Apr 2024); Fixture Echo Five (it, 7 Apr 2024)")
+    assert (rows.at["[@small-nourl]", "read"], rows.at["[@small-nourl]", "known through (outlet, language, date)"]) \
+        == ("no", "Fixture Echo Six (ar, 2 Sep 2024)")
+    assert rows.at["[@small-blog]", "known through (outlet, language, date)"] == "read directly"
+    assert md.lines_of_reporting_table(reporting.lines_of_reporting(load(SMALL, as_of="2019-01-01"))).empty
+    markdown = md.to_markdown(shown, raw_columns=("original",))
+    assert "[@small-orig]" in markdown and "\\@" not in markdown
+
+
 def test_column_widths_follow_the_content():
     frame = pd.DataFrame({"id": ["agg-2024-jan-jul-arms-exports"], "n": ["3"], "what": ["x " * 80]})
     separator = md.to_markdown(frame, align={"n": "right"}).splitlines()[1]
@@ -170,14 +214,13 @@ def test_every_analysis_runs_on_an_empty_ledger():
     items = timeline.build_timeline(empty)
     exports = export_values.customs_exports(empty, "EUR")
     contracts = contract_values.contract_values(empty, "EUR")
-    schedule = contract_values.delivery_schedule(contracts)
     totals = export_values.published_totals(empty, "EUR")
     recon = reconcile.reconcile(empty, "EUR")
     conflicts = reconcile.contradictions(empty)
     frames = [
         tables.timeline_table(items), tables.exports_table(exports, "EUR"), tables.yearly_table(exports, "EUR"),
         tables.exporter_table(exports, "EUR"), tables.contracts_table(contracts, "EUR"),
-        tables.schedule_table(schedule, "EUR"), tables.reconciliation_table(recon, "EUR"),
+        tables.reconciliation_table(recon, "EUR"),
         tables.contradictions_table(conflicts, empty), tables.ledger_rows(inventory.rows_per_table(empty)),
         tables.as_text(inventory.sources_by_type_and_language(empty)), tables.as_text(inventory.certainty_mix(empty)),
         tables.record_list(empty), tables.procurements_table(surveillance.procurements(empty, "EUR"), "EUR"),
@@ -186,7 +229,7 @@ def test_every_analysis_runs_on_an_empty_ledger():
     for frame in frames:
         markdown = md.to_markdown(frame)
         assert markdown.startswith("| "), markdown
-    assert sentences.values_variables(sentences.values_summary(exports, contracts, schedule, totals, "EUR"), "EUR",
+    assert sentences.values_variables(sentences.values_summary(exports, contracts, totals, "EUR"), "EUR",
                                       ("2024",))["exports_ledger_2024"] == "no recorded shipment"
     shown = sentences.reconciliation_variables(reconcile.summarise(recon, conflicts), "EUR")
     assert shown["recon_largest_gap"] == "none"

@@ -204,6 +204,16 @@ def test_csl_dates_are_never_more_precise_than_known(csl):
     assert references._issued("2024-01/2024-06") is None
 
 
+def test_an_original_not_read_names_the_outlets_it_is_known_through(csl, sources):
+    assert csl["small-nourl"]["note"] == "Original not read; known through Fixture Echo Six"
+    assert "note" not in csl["small-orig"]  # read: it has an address
+    # Relays of relays count; an edition's bibliography names only the relays it holds.
+    assert references.known_through(sources)["small-orig"] == [
+        "Fixture Echo Five", "Fixture Echo Four", "Fixture Echo One", "Fixture Echo Three", "Fixture Echo Two"]
+    alone = references.csl_items(sources[sources["source_id"] == "small-nourl"])
+    assert alone[0]["note"] == "Original not read"
+
+
 def test_csl_urls_show_non_latin_paths_as_text(csl):
     assert csl["small-rep-6"]["URL"] == "https://example.org/ارتفاع-small"
     assert references._readable_url("https://example.org/a%20b") == "https://example.org/a%20b"
@@ -278,7 +288,8 @@ def test_expected_figures_counts_the_embedded_fig_labels(tmp_path):
                                         "{{< embed notebooks/01-a.ipynb#tbl-b >}}\n"
                                         "{{< embed notebooks/02-b.ipynb#fig-c >}}\n", encoding="utf-8")
     assert expected_figures(tmp_path / "index.qmd") == 2
-    assert expected_figures(paths.REPORT / "index.qmd") == 5
+    real = (paths.REPORT / "index.qmd").read_text(encoding="utf-8")
+    assert expected_figures(paths.REPORT / "index.qmd") == real.count("ipynb#fig-")
 
 
 # --------------------------------------------------------------------------- data dictionary

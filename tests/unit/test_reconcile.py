@@ -89,6 +89,15 @@ def test_a_total_of_one_operators_flights_counts_only_that_operator(recon):
     assert shown.at["Jan–Feb 2024", "what"] == "military flights"
 
 
+def test_a_total_of_one_operators_flights_with_no_flight_shown(small):
+    """The confirmed view keeps the air force's flight total (R4: confirmed as published) but none of the
+    flights; the total then has no ledger rows, and nothing fails on the empty selection."""
+    confirmed = small.select("confirmed", include_disputed=False)
+    assert confirmed.table("flights").empty and "small-af-flights" in set(confirmed.records["record_id"])
+    row = reconcile.reconcile(confirmed, "EUR").set_index("aggregate_id").loc["small-af-flights"]
+    assert (row["rows"], row["status"]) == (0, "no ledger rows")
+
+
 def test_usd_totals_are_summed_in_dollars(recon):
     usd = recon.loc["small-feb-usd-approx"]
     assert usd["unit"] == "USD"

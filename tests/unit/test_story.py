@@ -35,8 +35,7 @@ def _all_sentences(params: Params) -> dict[str, str]:
     exports = export_values.customs_exports(in_period, currency)
     contracts = contract_values.contract_values(in_period, currency)
     totals = export_values.published_totals(in_period, currency)
-    values = sentences.values_summary(exports, contracts, contract_values.delivery_schedule(contracts), totals,
-                                      currency)
+    values = sentences.values_summary(exports, contracts, totals, currency)
     recon = reconcile.reconcile(in_period, currency)
     conflicts = reconcile.contradictions(in_period)
     stopped = halts.halts(in_period)

@@ -1,5 +1,5 @@
-"""Contracts with their values converted at the contract date, and the delivery schedule a value
-spread evenly over its delivery window would imply (an assumption, not a report)."""
+"""Contracts with their values converted at the contract date, and their delivery windows as reported
+(no source gives a schedule within a window, so none is computed)."""
 
 from __future__ import annotations
 
@@ -39,26 +39,6 @@ def contract_values(ledger: Ledger, currency: str) -> pd.DataFrame:
             "source_ids": rec["source_ids"],
         })
     return pd.DataFrame(rows, columns=CONTRACT_COLUMNS)
-
-
-def delivery_schedule(contracts: pd.DataFrame) -> pd.DataFrame:
-    """Expected value delivered per calendar year, ASSUMING the value is spread evenly over the
-    delivery interval (by days). No source reports a schedule; this is analysis, not a record."""
-    rows = []
-    for row in contracts.itertuples(index=False):
-        if not row.delivery or pd.isna(row.value):
-            continue
-        window = parse_edtf(row.delivery)
-        if window.earliest is None or window.latest is None:
-            continue
-        total_days = (window.latest - window.earliest).days + 1
-        for year in range(window.earliest.year, window.latest.year + 1):
-            start = max(window.earliest, window.earliest.replace(year=year, month=1, day=1))
-            end = min(window.latest, window.latest.replace(year=year, month=12, day=31))
-            days = (end - start).days + 1
-            rows.append({"record_id": row.record_id, "title": row.title, "year": year, "days": days,
-                         "share": days / total_days, "expected_value": row.value * days / total_days})
-    return pd.DataFrame(rows, columns=["record_id", "title", "year", "days", "share", "expected_value"])
 
 
 def largest(frame: pd.DataFrame) -> pd.Series | None:

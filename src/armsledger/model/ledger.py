@@ -357,8 +357,11 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
     records = pd.concat([records, date_columns(records["date"])], axis=1)
     for currency in fx.CURRENCIES:
         records = pd.concat([records, fx.convert_values(records, currency)], axis=1)
+    # R4 reads what a record is (a table of published totals, an event's kind): pass both along.
+    kinds = cert.record_kinds(tables, {spec.name: spec.primary_key for spec in schema.records})
     tiers = cert.record_certainty(claims, tables["sources"],
-                                  records[["record_id", "certainty_override", "certainty_note"]])
+                                  records[["record_id", "table", "certainty_override", "certainty_note"]]
+                                  .assign(kind=records["record_id"].map(kinds).fillna("")))
     records = records.merge(tiers, on="record_id", how="left")
     supporting = claims[claims["stance"] == "supports"]
     sources_by_record: dict[str, set[str]] = {}

@@ -85,7 +85,7 @@ VIEWS = {
         LEFT JOIN entities recipient ON recipient.entity_id = c.recipient_id
         LEFT JOIN entities end_user ON end_user.entity_id = c.end_user_id
         ORDER BY r.earliest, c.contract_id"""),
-    "delivery_schedule": ("The systems within each contract (contract lines, SIPRI style).", """
+    "contract_systems": ("The systems within each contract (contract lines, SIPRI style).", """
         SELECT l.line_id, l.contract_id, c.title AS contract, l.designation, l.description, l.category,
                producer.name AS producer, l.number_ordered, l.number_delivered, l.delivery, r.certainty
         FROM contract_lines l JOIN records r ON r.record_id = l.line_id

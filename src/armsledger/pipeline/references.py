@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 import pandas as pd
 
+from armsledger.model import lineage
 from armsledger.model.dates import parse_edtf
 
 CSL_TYPES = {
@@ -48,8 +49,22 @@ def _readable_url(url: str) -> str:
     return url if any(c.isspace() or c in '"<>' for c in decoded) else decoded
 
 
+def known_through(sources: pd.DataFrame) -> dict[str, list[str]]:
+    """Each source with the outlets (publishers, alphabetically) of every source in `sources` that
+    republishes or summarises it, directly or through another relay; sources nothing in `sources`
+    derives from are left out."""
+    parents = dict(zip(sources["source_id"], sources["derived_from"].fillna(""), strict=True))
+    publisher = dict(zip(sources["source_id"], sources["publisher"], strict=True))
+    return {root: sorted({publisher[r] for r in relays}, key=str.casefold)
+            for root, relays in lineage.descendants(parents).items() if root in publisher}
+
+
 def csl_items(sources: pd.DataFrame) -> list[dict]:
+    """One CSL-JSON item per source. An original we did not read (it has no address) says so in its
+    note, naming the outlets among `sources` it is known through: the bibliography credits the
+    investigation, not only the relay that was read."""
     titles = dict(zip(sources["source_id"], sources["title"], strict=True))
+    relayed_by = known_through(sources)
     items = []
     for row in sources.sort_values("source_id").itertuples(index=False):
         item = {
@@ -69,6 +84,9 @@ def csl_items(sources: pd.DataFrame) -> list[dict]:
         if row.url:
             item["URL"] = _readable_url(row.url)
         notes = []
+        if not row.url:
+            outlets = relayed_by.get(row.source_id, [])
+            notes.append("Original not read" + (f"; known through {_joined(outlets)}" if outlets else ""))
         if row.derived_from:
             notes.append(f"Republishes or summarises: {titles.get(row.derived_from, row.derived_from)}")
         if not issued:
@@ -79,6 +97,11 @@ def csl_items(sources: pd.DataFrame) -> list[dict]:
             item["note"] = ". ".join(notes)
         items.append(item)
     return items
+
+
+def _joined(names: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def write(sources: pd.DataFrame, path: Path) -> Path:

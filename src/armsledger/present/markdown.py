@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+
+from armsledger.model.lineage import lines
+from armsledger.present.format import period_label
 
 # Pandoc Markdown gives meaning to these characters (raw HTML, emphasis, citations, links,
 # table pipes, math, shortcodes, smart quotes); a backslash makes each one literal text, so a
@@ -50,10 +54,54 @@ def printed(frame: pd.DataFrame, where: str = "the published data package (data/
     return truncated(frame, noun, note_column=note_column, mark_column=mark_column, where=where)
 
 
-def citations(source_ids: list[str] | None) -> str:
-    """Pandoc citation for a list of source ids: [@a; @b]."""
+def citations(source_ids: list[str] | None, lineage: Mapping[str, str] | None = None) -> str:
+    """Pandoc citation for a list of source ids, grouped by line of reporting: each original first, then
+    the relays it was read through, each marked "via":
+
+        [@birn-haaretz-2024-06-arms-flown; via @eurasiaro-…; via @fonet-…; @defensepost-…]
+
+    `lineage` maps every source the edition's bibliography holds to the original it republishes or
+    summarises ('' for none; model.reporting.citation_lineage gives an edition's). Without it, the ids
+    are cited as they are: [@a; @b]. ("via" is a prefix of each relay: Pandoc reads "@a, @b" inside one
+    item as a citation nested in a suffix.)"""
     ids = [s for s in (source_ids or []) if s]
-    return "[" + "; ".join(f"@{s}" for s in ids) + "]" if ids else ""
+    if not ids:
+        return ""
+    if lineage is None:
+        return "[" + "; ".join(f"@{s}" for s in ids) + "]"
+    items = []
+    for root, relays in lines(ids, lineage):
+        items.append(f"@{root}")
+        items.extend(f"via @{relay}" for relay in relays)
+    return "[" + "; ".join(items) + "]"
+
+
+def lines_of_reporting_table(lines_frame: pd.DataFrame) -> pd.DataFrame:
+    """The Sources section's table: one row per line of reporting (model.reporting.lines_of_reporting),
+    the original cited (`original`, our Markdown: print it as a raw column), whether we read it (an
+    original we did not read is known only through the outlets listed), the outlets it is known through
+    with their language and date, and how many of the edition's records the line supports."""
+    columns = ["original", "read", "known through (outlet, language, date)", "records"]
+    if lines_frame.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for line, group in lines_frame.groupby("line", sort=False):
+        original = group[group["role"] == "original"].iloc[0]
+        relays = group[group["role"] == "relay"]
+        through = "; ".join(f"{r.publisher} ({r.language}, {_published(r.published, r.published_basis)})"
+                            for r in relays.itertuples(index=False))
+        rows.append({
+            "original": f"[@{line}]",
+            "read": "yes" if original["read"] else "no",
+            "known through (outlet, language, date)": through or "read directly",
+            "records": str(int(original["records"])),
+        })
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _published(published: str, basis: str) -> str:
+    """A source's date as the table prints it; a page that shows none says so."""
+    return "date not shown" if basis == "not_shown" else period_label(published)
 
 
 def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: dict[str, str] | None = None) -> str:

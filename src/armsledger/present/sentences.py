@@ -49,8 +49,7 @@ def timeline_variables(summary: dict) -> dict[str, str]:
     }
 
 
-def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.DataFrame,
-                   totals: pd.DataFrame, currency: str) -> dict:
+def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, totals: pd.DataFrame, currency: str) -> dict:
     """The raw numbers of the values notebook (summary.json), with values as reported."""
     years = by_year(exports)
     year_totals = {str(int(r.year)): {"records": int(r.records), "undisclosed": int(r.undisclosed),
@@ -89,7 +88,6 @@ def values_summary(exports: pd.DataFrame, contracts: pd.DataFrame, schedule: pd.
             "reported": reported_text(biggest["amount"], biggest["currency"], biggest["amount_kind"]),
             "value": float(biggest["value"]), "fx_rate": float(biggest["fx_rate"]), "fx_date": biggest["fx_date"],
             "delivery": biggest["delivery"]},
-        "schedule": {f"{r.record_id}:{r.year}": float(r.expected_value) for r in schedule.itertuples(index=False)},
     }
 
 
@@ -244,25 +242,53 @@ def _joined(clauses: list[str]) -> str:
 
 
 def surveillance_variables(summary: dict) -> dict[str, str]:
+    """The surveillance sentence. A count of Israeli makers is given among the makers whose country the
+    ledger records, and the others are named: a blank country is unknown, not "not Israeli"."""
     names = summary["israeli_maker_names"]
     makers, israeli = len(summary["makers"]), len(summary["israeli_makers"])
+    unknown = summary.get("makers_country_unknown", [])
+    unknown_names = summary.get("makers_country_unknown_names", unknown)
+    known = makers - len(unknown)
+    incidents = count_of(summary["incidents"], "documented incident")
     if not summary["procurements"]:
-        text = "The ledger records no procurement, licence or donation of surveillance technology in this edition"
+        text = ("The ledger records no procurement, licence or donation of surveillance technology in this edition"
+                f", and {incidents}.")
     else:
         records = count_of(summary["procurements"], "procurement, licence or donation",
                            "procurements, licences or donations")
         text = f"The ledger records {records} of surveillance technology for Serbian state bodies"
-        if makers:
+        if makers and not unknown:
             if not israeli:
                 which = "none of them is Israeli" if makers > 1 else "it is not Israeli"
             else:
                 subject = "it is" if makers == 1 else f"{israeli} of them {'is' if israeli == 1 else 'are'}"
                 which = f"{subject} Israeli ({escape(', '.join(names))})"
-            text += f", from {count_of(makers, 'named maker')}; {which}"
-    text += f", and {count_of(summary['incidents'], 'documented incident')}."
+            text += f", from {count_of(makers, 'named maker')}; {which}, and {incidents}."
+        elif makers:
+            text += f", from {count_of(makers, 'named maker')}, and {incidents}. "
+            others = escape(", ".join(unknown_names))
+            if not known:
+                text += f"No maker's country is recorded ({others})."
+            else:
+                how_many = {known: "both" if known == 2 else f"all {known}"}.get(israeli, str(israeli))
+                is_israeli = (f"{how_many} {'is' if israeli == 1 else 'are'} Israeli ({escape(', '.join(names))})"
+                              if israeli else "none is Israeli")
+                if known == 1 and israeli:
+                    lead = f"The one maker whose country is recorded is Israeli ({escape(', '.join(names))})"
+                elif known == 1:
+                    lead = "The one maker whose country is recorded is not Israeli"
+                else:
+                    lead = f"Of the {known} makers whose country is recorded, {is_israeli}"
+                rest = (f"the country of the other one ({others}) is not recorded" if len(unknown) == 1 else
+                        f"the country of the other {len(unknown)} ({others}) is not recorded")
+                text += f"{lead}; {rest}."
+        else:
+            text += f", and {incidents}."
     return {
         "surveillance_procurements": str(summary["procurements"]),
         "surveillance_makers": str(makers),
+        "surveillance_makers_country_known": str(known),
+        "surveillance_makers_country_unknown": str(len(unknown)),
         "surveillance_israeli_makers": str(israeli),
         "surveillance_israeli_makers_named": escape(", ".join(names) if names else "none"),
         "surveillance_incidents": str(summary["incidents"]),

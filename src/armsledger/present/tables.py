@@ -1,14 +1,22 @@
 """The report's tables as readers see them: analysis frames turned into columns of display text
 (dates in words, values as reported and converted, citations). Markdown is made from these by
-armsledger.present.markdown."""
+armsledger.present.markdown.
+
+Sources are cited by line of reporting (markdown.citations): the original first, then the relays read.
+Tables built from a ledger take the edition's lineage from it; the others take it as `lineage`
+(model.reporting.citation_lineage(ledger)) and, without it, cite the sources as they are."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import pandas as pd
 
 from armsledger.analysis import exports as exports_analysis
 from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by_id, table_titles
+from armsledger.model.certainty import TIERS, tier_rank
 from armsledger.model.ledger import Ledger
+from armsledger.model.reporting import citation_lineage
 from armsledger.present.format import (
     amount_cell,
     format_as_written,
@@ -89,7 +97,9 @@ def record_descriptions(ledger: Ledger, record_ids: set[str]) -> dict[str, str]:
 
 
 def record_table(ledger: Ledger) -> pd.DataFrame:
-    """Every record with date, value as reported, certainty and citations (the appendix, uncapped)."""
+    """Every record with date, value as reported, certainty with the rule that set it (model.certainty),
+    and citations (the appendix, uncapped)."""
+    lineage = citation_lineage(ledger)
     rows = []
     titles = table_titles(ledger)
     tables = rows_by_id(ledger)
@@ -103,7 +113,8 @@ def record_table(ledger: Ledger) -> pd.DataFrame:
             "what": describe(tables[row.table][row.record_id], row.table, ledger.entity_name),
             "value or count": value_text(row) or count,
             "certainty": row.certainty,
-            "sources": citations(row.source_ids),
+            "why this tier": row.certainty_reason,
+            "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
 
@@ -160,7 +171,7 @@ def _when(row) -> str:
     return period_label(row.date)
 
 
-def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
+def timeline_table(items: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The timeline as a table for readers who cannot see the chart; beyond markdown.MAX_PRINTED_ROWS
     (1,000) items, the first ones and a row saying how many there are."""
     items = timeline_items(items)
@@ -171,7 +182,7 @@ def timeline_table(items: pd.DataFrame) -> pd.DataFrame:
         "item": items["text"],
         "kind": items["kind"].str.replace("_", " "),
         "certainty": items["certainty"],
-        "sources": [citations(s) for s in items["source_ids"]],
+        "sources": [citations(s, lineage) for s in items["source_ids"]],
     })
     frame.attrs["truncate"] = ("items", "item", "date")
     return frame
@@ -193,7 +204,7 @@ def reported_column(frame: pd.DataFrame) -> list[str]:
                                                              highs, strict=True)]
 
 
-def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
+def exports_table(exports: pd.DataFrame, currency: str, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     table = pd.DataFrame({
         "_record_id": exports["record_id"],
         "period": [period_label(p) for p in exports["period"]],
@@ -202,7 +213,7 @@ def exports_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"in {currency}": [money_cell(v, currency) for v in exports["value"]],
         "rate (date)": _rate_cells(exports),
         "certainty": exports["certainty"],
-        "sources": [citations(s) for s in exports["source_ids"]],
+        "sources": [citations(s, lineage) for s in exports["source_ids"]],
     })
     # In an edition whose currency is the one reported, a column of dashes says nothing.
     return table if (table["rate (date)"] != "–").any() else table.drop(columns="rate (date)")
@@ -245,7 +256,7 @@ def exporter_table(exports: pd.DataFrame, currency: str) -> pd.DataFrame:
     })
 
 
-def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
+def contracts_table(contracts: pd.DataFrame, currency: str, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     arms = contracts[contracts["domain"] == "arms"]
     titles = dict(zip(contracts["record_id"], contracts["title"], strict=True))
     table = pd.DataFrame({
@@ -258,25 +269,12 @@ def contracts_table(contracts: pd.DataFrame, currency: str) -> pd.DataFrame:
         f"in {currency}": [money_cell(v, currency) for v in arms["value"]],
         "rate (date)": _rate_cells(arms),
         "certainty": arms["certainty"],
-        "sources": [citations(s) for s in arms["source_ids"]],
+        "sources": [citations(s, lineage) for s in arms["source_ids"]],
     })
     follows = [titles.get(f, f) if f else "" for f in arms["follows"]]
     if any(follows):  # a contract that follows an earlier one is listed beside it, never added to it
         table.insert(1, "follows", follows)
     return table
-
-
-def schedule_table(schedule: pd.DataFrame, currency: str) -> pd.DataFrame:
-    if schedule.empty:
-        return schedule
-    return pd.DataFrame({
-        "_record_id": schedule["record_id"], "_currency": currency, "_expected_value": schedule["expected_value"],
-        "contract": schedule["title"],
-        "year": schedule["year"].astype(str),
-        "days of delivery window": schedule["days"].astype(str),
-        "share": [f"{s:.1%}" for s in schedule["share"]],
-        f"expected value ({currency})": [money_cell(v, currency) for v in schedule["expected_value"]],
-    })
 
 
 def labelled_totals(totals: pd.DataFrame, currency: str) -> pd.DataFrame:
@@ -382,19 +380,36 @@ def contradictions_table(conflicts: pd.DataFrame, ledger: Ledger) -> pd.DataFram
     if conflicts.empty:
         return pd.DataFrame(columns=["kind", "records", "detail", "sources"])
     described = record_descriptions(ledger, {i for ids in conflicts["record_ids"] for i in ids})
+    lineage = citation_lineage(ledger)
     return pd.DataFrame({
         "_record_ids": conflicts["record_ids"],
         "kind": conflicts["kind"],
         "records": [_named(ids, described) for ids in conflicts["record_ids"]],
         "detail": [_conflict_detail(row) for row in conflicts.itertuples(index=False)],
-        "sources": [citations(s) for s in conflicts["source_ids"]],
+        "sources": [citations(s, lineage) for s in conflicts["source_ids"]],
     })
 
 
 # ----------------------------------------------------------------------------- surveillance (05)
 
 
-def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFrame:
+def maker_text(row) -> str:
+    """The maker of a procurement as the table prints it: with its own tier and the lines of reporting
+    it rests on where that is weaker than the record's ("Cellebrite (probable, per Amnesty
+    International)": Norway's release confirms the donation, only Amnesty names the maker)."""
+    if not row.maker:
+        return "not named"
+    if not row.maker_certainty:
+        return f"{row.maker} (no source read names the maker)"
+    record = row.certainty if row.certainty in TIERS else row.evidence_certainty
+    if tier_rank(row.maker_certainty) <= tier_rank(record):
+        return row.maker
+    per = f", per {' and '.join(row.maker_lines)}" if len(row.maker_lines) else ""
+    return f"{row.maker} ({row.maker_certainty}{per})"
+
+
+def procurements_table(procurements: pd.DataFrame, currency: str,
+                       lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     rows = []
     for row in procurements.itertuples(index=False):
         when = period_label(row.dated) if row.dated else f"first reported {period_label(row.first_reported)}"
@@ -405,18 +420,18 @@ def procurements_table(procurements: pd.DataFrame, currency: str) -> pd.DataFram
             "_record_id": row.record_id,
             "when": when,
             "what": row.title,
-            "maker": row.maker or "not named",
+            "maker": maker_text(row),
             "supplier": row.supplier,
             "for": row.end_user,
             "kind": row.kind.replace("_", " "),
             "value": value or "undisclosed",
             "certainty": row.certainty,
-            "sources": citations(row.source_ids),
+            "sources": citations(row.source_ids, lineage),
         })
     return pd.DataFrame(rows)
 
 
-def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
+def surveillance_events_table(events: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame([{
         "_record_id": row.record_id,
         "date": period_label(row.date) if row.date else "undated",
@@ -424,7 +439,7 @@ def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
         "kind": row.kind.replace("_", " "),
         "where": row.place,
         "certainty": row.certainty,
-        "sources": citations(row.source_ids),
+        "sources": citations(row.source_ids, lineage),
     } for row in events.itertuples(index=False)])
 
 
@@ -434,6 +449,7 @@ def surveillance_events_table(events: pd.DataFrame) -> pd.DataFrame:
 def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
     """Each halt, and the transfers and flights sources reported while it was in force."""
     described = record_descriptions(ledger, set(flows["record_id"]))
+    lineage = citation_lineage(ledger)
     rows = []
     for halt in halt_frame.itertuples(index=False):
         inside = flows[flows["halt_id"] == halt.record_id]
@@ -444,6 +460,6 @@ def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -
             where = "" if flow.placement == "inside" else " (dated only to a period that overlaps the halt)"
             rows.append({**base, "_record_id": flow.record_id,
                          "reported during the halt": described[flow.record_id] + where,
-                         "certainty": flow.certainty, "sources": citations(flow.source_ids)})
+                         "certainty": flow.certainty, "sources": citations(flow.source_ids, lineage)})
     return pd.DataFrame(rows, columns=["_halt_id", "_record_id", "halt", "reported during the halt", "certainty",
                                        "sources"])

@@ -91,8 +91,6 @@ class EmbedResolver:
         self.numbered = numbered
         self.counters = {"fig": 0, "tbl": 0}
         self._books: dict[str, dict] = {}
-        # Pandoc's Typst writer drops an image's alt text; PandocRenderer adds these to index.typ.
-        self.alts: dict[str, str] = {}
 
     def _cell(self, notebook: str, label: str) -> tuple[dict, dict]:
         if notebook not in self._books:
@@ -136,7 +134,6 @@ class EmbedResolver:
                 return Embedded(f'```{{=html}}\n<figure id="{label}" class="chart">\n{picture}\n<figcaption>\n```\n\n'
                                 f'{caption}\n\n```{{=html}}\n</figcaption>\n</figure>\n```', kind)
             width = _png_width(png)
-            self.alts[label] = alt
             alt = alt.replace('"', "'")
             return Embedded(f'![{caption}](figures/{label}.png){{#{label} alt="{alt}" width={width}}}', kind)
         if kind == "tbl":
@@ -282,35 +279,9 @@ class PandocRenderer:
             raise RenderError("the PDF fonts have no glyph for: " + ", ".join(missing)
                               + " (Typst would draw empty boxes); add a font that covers them")
 
-        add_alt_text(typ, typst_resolver.alts)
         pdf = out / "index.pdf"
         _typst(typ, pdf, project)
         return Rendered(html=html, pdf=pdf)
-
-
-# A named argument's value in a Typst call as the writers above produce it: a string (with escapes) or
-# a bare value such as a length.
-_TYPST_VALUE = r'(?:"(?:[^"\\]|\\.)*"|[^,)"]+)'
-_TYPST_ARGUMENT = re.compile(r'\w[\w-]*: *' + _TYPST_VALUE)
-
-
-def add_alt_text(typ: Path, alts: dict[str, str]) -> None:
-    """Give each figure's image its exact alt text in the Typst source (Pandoc's writer leaves it out;
-    Typst writes it into the tagged PDF). An `alt:` already there (figure-alt.lua writes one, with the
-    double quotes the Markdown attribute could not carry) is replaced, never repeated: a repeated
-    argument, or one cut at a parenthesis in the text, is a Typst syntax error."""
-    text = typ.read_text(encoding="utf-8")
-    for label, alt in alts.items():
-        arguments = r'((?:, *' + _TYPST_ARGUMENT.pattern + r')*)'
-        call = re.compile(r'image\("figures/' + re.escape(label) + r'\.png"' + arguments + r'\)')
-        match = call.search(text)
-        if match is None:
-            continue
-        named = [a for a in _TYPST_ARGUMENT.findall(match.group(1)) if not a.startswith("alt:")]
-        quoted = '"' + alt.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        replacement = f'image("figures/{label}.png", ' + ", ".join([*named, f"alt: {quoted}"]) + ")"
-        text = text[:match.start()] + replacement + text[match.end():]
-    typ.write_text(text, encoding="utf-8")
 
 
 # Typst keeps its layout caches until the process ends: gigabytes for a long report, which a build of

@@ -13,7 +13,7 @@ local function image_call(img)
   local args = { typst_string(img.src) }
   if alt ~= "" then table.insert(args, "alt: " .. typst_string(alt)) end
   local width = img.attributes.width
-  -- A percentage, or a length Typst reads as written (the resolver gives the width a chart was laid out for).
+  -- A percentage or a length in a unit Pandoc and Typst share (the resolver gives charts inches).
   if width ~= nil and (width:match("^%d+%.?%d*%%$") or width:match("^%d+%.?%d*in$") or width:match("^%d+%.?%d*cm$")
       or width:match("^%d+%.?%d*mm$") or width:match("^%d+%.?%d*pt$")) then
     table.insert(args, "width: " .. width)
