@@ -79,6 +79,7 @@ def test_a_chart_with_a_phone_variant_is_a_picture_in_html_and_an_image_with_alt
     assert (tmp_path / "t" / "figures" / "fig-a.png").read_bytes() == wide_png  # the PDF prints the wide chart
 
 
+
 def test_unknown_variable_and_missing_label_fail(tmp_path):
     _notebook(tmp_path, [])
     with pytest.raises(RenderError, match="no variable 'missing'"):
