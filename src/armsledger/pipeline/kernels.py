@@ -185,6 +185,10 @@ def kernel_manager_class() -> type:
             if pid is None:
                 kwargs.setdefault("stdout", subprocess.DEVNULL)
                 kwargs.setdefault("stderr", subprocess.DEVNULL)
+                # Dies with the build even when it is killed by SIGKILL (this thread runs the notebook,
+                # so it outlives the kernel: the signal follows the thread that starts a child).
+                for name, value in child_options().items():
+                    kwargs.setdefault(name, value)
                 info = await super().launch_kernel(cmd, **kwargs)
                 if isinstance(self.process, subprocess.Popen):
                     _spawned[:] = [p for p in _spawned if p.poll() is None] + [self.process]
