@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import uuid
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,7 +288,9 @@ def test_a_build_killed_anywhere_leaves_every_edition_whole_and_no_kernel(first_
         attempts += this_round
     killed = [a for a in attempts if a.signal]
     with capsys.disabled():
-        print(f"\nfault test (seed {SEED}): {len(attempts)} builds, {len(killed)} killed "
+        print("\nfault test attempts (aim: where killed, by what): " + ", ".join(
+            f"{a.aim}: {a.phase}/{a.signal}" if a.signal else f"{a.aim}: finished first" for a in attempts))
+        print(f"fault test (seed {SEED}): {len(attempts)} builds, {len(killed)} killed "
               f"({dict(Counter(a.signal for a in killed))}) in {dict(Counter(a.phase for a in killed))}; "
               f"{sum(1 for a in killed if a.digest)} left the old or the new edition whole; {cycle} rounds "
               f"in {time.monotonic() - started:.0f} s")
@@ -318,6 +321,32 @@ def test_a_truncated_build_output_is_rebuilt_not_published(in_process):
     assert run(site.config()) == 0
     assert published(site.public) == before, "the rebuilt database is the one published before"
     assert stale(site.config()) == []
+
+
+def test_data_edited_during_a_build_are_neither_used_nor_published(in_process, monkeypatch):
+    """The steps read the copy that was validated (build/_data/): an edit after validation, here one
+    that makes the data invalid, reaches neither the notebooks nor the published data package."""
+    from armsledger.pipeline import runner, snapshot
+
+    site = in_process
+    transfers = site.data / "transfers.csv"
+    valid = transfers.read_bytes()
+    validated = snapshot.validated
+
+    def then_edited(data_dir, build_dir):
+        result = validated(data_dir, build_dir)
+        transfers.write_bytes(valid.replace(b",1000000,", b",1 million,", 1))  # while the build runs
+        return result
+
+    monkeypatch.setattr(snapshot, "validated", then_edited)
+    try:
+        assert runner.run(site.config()) == 0
+    finally:
+        transfers.write_bytes(valid)
+    assert b"1 million" not in (site.build / snapshot.SNAPSHOT_DIR / "transfers.csv").read_bytes()
+    assert b"1 million" not in (site.public / EDITION / "data" / "transfers.csv").read_bytes()
+    with zipfile.ZipFile(site.public / EDITION / "data" / "armsledger-data.zip") as archive:
+        assert b"1 million" not in archive.read("transfers.csv")
 
 
 def test_a_build_output_changed_after_its_step_is_never_published(tmp_path):
