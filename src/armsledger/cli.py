@@ -208,9 +208,10 @@ def _cmd_snapshot(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_published(args: argparse.Namespace) -> int:
+    from armsledger.model.params import edition_names
     from armsledger.pipeline.checks import check_public
 
-    problems = check_public(Path(args.public), paths.REPORT / "index.qmd")
+    problems = check_public(Path(args.public), paths.REPORT / "index.qmd", edition_names())
     for problem in problems:
         print(problem)
     print(f"{len(problems)} problem(s) in {args.public}")
@@ -272,8 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     snap.set_defaults(func=_cmd_snapshot)
 
-    check = sub.add_parser("check-published", help="check published editions: PDF pages, figures and fonts; "
-                           "the HTML in headless Chromium")
+    check = sub.add_parser("check-published", help="check published editions: every configured edition "
+                           "published whole and world-readable, no page loading from elsewhere; PDF pages, figures "
+                           "and fonts; the HTML in headless Chromium")
     check.add_argument("--public", default=str(paths.PUBLIC), help="folder of published editions")
     check.set_defaults(func=_cmd_check_published)
     return parser

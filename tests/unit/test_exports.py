@@ -233,3 +233,11 @@ def test_the_exports_sentence_names_every_year_with_data():
     assert none["exports_summary"] == (
         "No published yearly total passes this edition's filters (its date and minimum certainty). The ledger holds "
         "no customs-recorded shipment for this edition.")
+
+
+def test_the_download_of_an_empty_frame_with_date_columns_is_empty():
+    """An edition with no dated export: its figure's frame has datetime columns and no row (the
+    property test's CI failure: pandas refuses any() on datetimes)."""
+    frame = pd.DataFrame({"earliest": pd.Series([], dtype="datetime64[ns]"), "label": pd.Series([], dtype=object)})
+    out = downloads.data_frame(frame)
+    assert list(out.columns) == ["earliest", "label"] and out.empty

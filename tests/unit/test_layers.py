@@ -77,7 +77,7 @@ def test_the_parser_sees_every_kind_of_import():
     assert "armsledger.paths" in modules["armsledger.model.params"]  # from armsledger import paths
     assert "armsledger.pipeline.kernels" in modules["armsledger.pipeline.runner"]  # inside a function
     assert "armsledger.model.schema" in modules["armsledger.model.ledger"]  # from … import … as …
-    assert {_layer(m) for m in modules} == {"armsledger", "cli", "paths", *LAYERS}
+    assert {_layer(m) for m in modules} == {"armsledger", "__main__", "cli", "paths", "lifeline", *LAYERS}
 
 
 @pytest.mark.parametrize(
@@ -95,6 +95,11 @@ def test_a_layer_imports_nothing_above_it(layer, forbidden, rule):
 
 def test_the_model_imports_only_itself_and_paths():
     assert _violations("model", lambda target: target not in ("model", "paths")) == []
+
+
+def test_the_lifeline_of_child_processes_imports_nothing_of_the_package():
+    """armsledger.lifeline serves the pipeline and the renderers alike, so it stands below both."""
+    assert _violations("lifeline", lambda target: True) == []
 
 
 def test_only_the_command_line_imports_the_pipeline():

@@ -301,15 +301,93 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
-def check_public(public: Path, report_source: Path) -> list[str]:
-    """Every edition under `public`: its PDF and its HTML in the browser."""
+# Elements and attributes through which a page loads something (a link to read elsewhere is no load).
+_LOADING = {"script": ("src",), "img": ("src", "srcset"), "iframe": ("src",), "frame": ("src",),
+            "audio": ("src",), "video": ("src", "poster"), "source": ("src", "srcset"), "track": ("src",),
+            "embed": ("src",), "object": ("data",), "input": ("src",)}
+_LOADING_LINKS = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest", "import"}
+_CSS_URL = re.compile(r"""(?:url\(\s*|@import\s+)["']?\s*((?:[a-z][a-z0-9+.-]*:)?//[^"')\s]*)""", re.I)
+_ABSOLUTE = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)
+
+
+def external_resources(html: str) -> list[str]:
+    """What a page would load from elsewhere when opened: scripts from any file (inline or data: only),
+    and images, frames, media, stylesheets, fonts and CSS imports from another host. Empty for a
+    self-contained page, which works offline and tells no third party who reads it."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Loads(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            for name in _LOADING.get(tag, ()):
+                value = (values.get(name) or "").strip()
+                if not value or value.lower().startswith("data:"):
+                    continue
+                urls = [part.split()[0] for part in value.split(",") if part.strip()] if name == "srcset" else [value]
+                for url in urls:
+                    if tag == "script" or _ABSOLUTE.match(url):
+                        found.append(f"<{tag} {name}={url[:120]}>")
+            rel = set((values.get("rel") or "").lower().split())
+            href = (values.get("href") or "").strip()
+            if tag == "link" and rel & _LOADING_LINKS and _ABSOLUTE.match(href):
+                found.append(f"<link rel={' '.join(sorted(rel))} href={href[:120]}>")
+            for url in _CSS_URL.findall(values.get("style") or ""):
+                found.append(f"style url({url[:120]})")
+
+        def handle_data(self, data):
+            if self.lasttag == "style":
+                found.extend(f"css url({url[:120]})" for url in _CSS_URL.findall(data))
+
+    parser = Loads(convert_charrefs=True)
+    parser.feed(html)
+    parser.close()
+    return found
+
+
+def publication_problems(public: Path, editions: list[str]) -> list[str]:
+    """What is wrong with public/ as a whole, without a browser: an edition of the configuration with
+    no published folder, a publish left unfinished (its journal or staged folder beside the edition:
+    the next build finishes or undoes it), a file or folder a web server could not read, a page that
+    loads anything from elsewhere."""
+    from armsledger.pipeline.publish import LEFTOVER as leftovers
+    from armsledger.pipeline.publish import published_editions
+
+    problems = [f"{public / name}: missing-edition: edition {name!r} is configured (report/editions/{name}.yml) "
+                "but not published" for name in editions if not (public / name).is_dir()]
+    if not public.is_dir():
+        return problems
+    for path in sorted(public.iterdir()):
+        if match := leftovers.match(path.name):
+            problems.append(f"{path}: unfinished-publish: a publish of {match.group(1)!r} was interrupted; "
+                            "the next build finishes or undoes it")
+    for root, dirs, files in os.walk(public):
+        dirs[:] = [d for d in dirs if not leftovers.match(d)]
+        for name, needed in [*((d, 0o055) for d in dirs), *((f, 0o044) for f in files)]:
+            path = Path(root, name)
+            if not leftovers.match(name) and os.stat(path).st_mode & needed != needed:
+                problems.append(f"{path}: not-world-readable: mode {oct(os.stat(path).st_mode & 0o777)}")
+    pages = [public / "index.html", *(page for folder in published_editions(public)
+                                      for page in [folder / "index.html", *sorted(folder.glob("notebooks/*.html"))])]
+    for page in pages:
+        if page.is_file():
+            for load in external_resources(page.read_text(encoding="utf-8", errors="replace")):
+                problems.append(f"{page}: external-resource: loads {load}")
+    return problems
+
+
+def check_public(public: Path, report_source: Path, editions: list[str] | None = None) -> list[str]:
+    """Every edition under `public`: every configured edition published, whole and readable, and its PDF
+    and its HTML in the browser."""
     from playwright.sync_api import sync_playwright
 
     figures = expected_figures(report_source)
     from armsledger.pipeline.publish import published_editions
 
+    problems = publication_problems(public, editions or [])
     editions = published_editions(public)  # earlier publications in public/archive/ were checked when published
-    problems = [] if editions else [f"{public}: no published edition"]
+    problems += [] if editions else [f"{public}: no published edition"]
     for edition in editions:
         problems += pdf_problems(edition / "report.pdf", figures)
     with sync_playwright() as playwright:

@@ -2,7 +2,8 @@
 shows → its data package, SQLite database and FollowTheMoney export; compare with the previous
 publication → merge the notebooks' numbers and the changes into _variables.yml and summary.json,
 write the bibliography → render HTML and PDF → notebook pages → publish; then the index.
-Incremental by content hash (doit's md5 file checks)."""
+Incremental by content hash: of the inputs (doit's md5 file checks) and of the outputs (pipeline.seal;
+a publication counts as up to date while public/<edition>/ holds exactly what was published)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,15 @@ from pathlib import Path
 
 from armsledger.model.schema import DESCRIPTOR
 from armsledger.pipeline import downloads, progress
+from armsledger.pipeline import publish as publishing
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.notebooks import ALL_RECORD_TABLES, notebook_names, reads
-from armsledger.pipeline.publish import data_inputs, notebook_page, publish, write_index
+from armsledger.pipeline.publish import data_inputs, notebook_page, publish, tree_digest, write_index
+from armsledger.pipeline.seal import seal
 
 PACKAGE = Path(__file__).resolve().parents[1]
+FTM_NAME = "ftm.jsonl"  # pipeline.ftm.FTM_NAME, named here so that listing the steps needs no followthemoney (4 s)
+PUBLICATION = "publication_sha256"  # the publish step's saved value: the digest of what it published
 # The code a notebook runs: editing it re-executes the notebooks. The renderer's code only re-renders.
 NOTEBOOK_CODE = ("model", "validate", "analysis", "present")
 
@@ -202,7 +207,6 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
     from armsledger.pipeline.changes import CHANGES_NAME, VARIABLES_NAME
     from armsledger.pipeline.database import DB_NAME, METADATA_NAME
     from armsledger.pipeline.edition_data import RECORDS_FILE
-    from armsledger.pipeline.ftm import FTM_NAME
     from armsledger.pipeline.package import PACKAGE_DIR, ZIP_NAME
 
     names = notebook_names(cfg.notebooks_dir)
@@ -354,7 +358,8 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
         out.append({
             "name": f"publish:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] publishing to {cfg.public_dir / e}",
-            "actions": [lambda e=edition_name: bool(publish(cfg, e))],
+            "actions": [lambda e=edition_name: {PUBLICATION: tree_digest(publish(cfg, e))}],
+            "uptodate": [_still_published(public)],
             "file_dep": [str(p) for p in [html, pdf, summary_file, var_file, refs, *executed_books, *pages,
                                           *package_files, zip_file, *db_files, ftm_file, *changes_files, workbook,
                                           *_pipeline_code("publish", "changes")]],
@@ -373,6 +378,20 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                                                             cfg.public_dir / e / "data" / DESCRIPTOR)]
         + [str(p) for p in [*citation, *_pipeline_code("publish")]],
         "targets": [str(cfg.public_dir / "index.html"), str(cfg.public_dir / "editions.json")],
-        "uptodate": [_config_changed(sorted(cfg.editions))],
+        # Also written again when the editions in public/ change otherwise: one this build does not make
+        # came back (a publish cut short and finished, pipeline.publish.recover), or went.
+        "uptodate": [_config_changed({"editions": sorted(cfg.editions), "published": sorted(
+            {*cfg.editions, *(p.name for p in publishing.published_editions(cfg.public_dir))})})],
     })
-    return out
+    # Every step's outputs are sealed by content, except the publications (checked as a whole above).
+    return [task if task["name"].startswith("publish:") else seal(task) for task in out]
+
+
+def _still_published(folder: Path):
+    """A doit `uptodate` check: public/<edition>/ is still what this step published (a publication
+    replaced or damaged since, by hand or by a restore, is published again)."""
+
+    def check(task, values) -> bool:
+        return values.get(PUBLICATION) is not None and values.get(PUBLICATION) == tree_digest(folder)
+
+    return check

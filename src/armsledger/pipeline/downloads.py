@@ -6,8 +6,11 @@ as public/<edition>/data/tables/."""
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 from armsledger.model import formula
@@ -83,9 +86,33 @@ def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
                 sheet.append([_number(cell) for cell in row])
     # Fixed metadata: two builds of the same data give the same workbook.
     book.properties.creator = "armsledger"
-    book.properties.created = book.properties.modified = _fixed_time()
-    book.save(target)
+    book.properties.created = book.properties.modified = _fixed_time(about.get("build_date"))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    target.write_bytes(reproducible_zip(buffer.getvalue(), book.properties.created))
     return target
+
+
+ZIP_EPOCH = (2025, 1, 1, 0, 0, 0)  # as pipeline.package: the same files give the same zip bytes
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def reproducible_zip(data: bytes, modified) -> bytes:
+    """An Office file (a zip) made byte-reproducible: openpyxl stamps each entry and the workbook's
+    `modified` property with the time of saving; here every entry gets a fixed time and `modified` the
+    given one, entries in the order written."""
+    stamp = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for entry in source.infolist():
+            body = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                body = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+            fixed = zipfile.ZipInfo(entry.filename, date_time=ZIP_EPOCH)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            copy.writestr(fixed, body)
+    return out.getvalue()
 
 
 def _sheet_name(stem: str, taken: list[str]) -> str:
@@ -105,7 +132,8 @@ def _number(cell: str) -> object:
         return cell
 
 
-def _fixed_time():
+def _fixed_time(build_date: str | None = None):
+    """The workbook's creation time: the build date (midnight UTC), else a fixed date."""
     import datetime as dt
 
-    return dt.datetime(2025, 1, 1)
+    return dt.datetime.fromisoformat(build_date) if build_date else dt.datetime(2025, 1, 1)

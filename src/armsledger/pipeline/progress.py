@@ -3,7 +3,10 @@ each line (a step starting, a notebook done, a failure) is written whole, by one
 
 On a terminal a `rich` progress bar counts the steps (N/M) below the lines; when stdout is not a
 terminal, or `CI` is set, the output stays plain: one line per step, nothing redrawn. Errors go to
-stderr either way.
+stderr either way. The bar is redrawn only under the lock (by a ticker that takes it, not by rich's own
+refresh thread), and every
+line goes to the streams the display was made with, never to whatever `sys.stdout` is at the moment
+(another thread may have swapped it).
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ def fancy_allowed(stream=None) -> bool:
 class Display:
     """One build's output. `start(total)` before the steps; `step`, `skip` and `say` from any thread."""
 
-    def __init__(self, fancy: bool | None = None):
-        self.fancy = fancy_allowed() if fancy is None else fancy
+    def __init__(self, fancy: bool | None = None, out=None, err=None):
+        # The streams at the start of the build (a test may have replaced them), kept for every line.
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
+        self.fancy = fancy_allowed(self.out) if fancy is None else fancy
         self.done = 0
         self.total = 0
         self._progress = None
         self._task = None
+        self._stopped = threading.Event()
 
     # The lock is held by every public method: lines never interleave, counts never race.
 
@@ -40,12 +47,22 @@ class Display:
                 from rich.console import Console
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+                # auto_refresh off: a refresh thread would draw while another thread writes.
                 self._progress = Progress(TextColumn("[bold]building"), BarColumn(), MofNCompleteColumn(),
                                           TimeElapsedColumn(), TextColumn("{task.description}"),
-                                          console=Console(file=sys.stdout), transient=True,
+                                          console=Console(file=self.out), transient=True, auto_refresh=False,
                                           redirect_stdout=False, redirect_stderr=False)
                 self._task = self._progress.add_task("", total=total)
                 self._progress.start()
+                self._stopped.clear()
+                threading.Thread(target=self._tick, name="progress", daemon=True).start()
+
+    def _tick(self) -> None:
+        """Redraw the bar (its elapsed time) twice a second, under the lock, while it is shown."""
+        while not self._stopped.wait(0.5):
+            with _LOCK:
+                if self._progress is not None:
+                    self._progress.refresh()
 
     def step(self, title: str, announce: bool = True) -> None:
         """A step starts running."""
@@ -56,6 +73,7 @@ class Display:
                 if announce:
                     self._progress.console.print(f"[dim]{self.done}/{self.total}[/dim] → {title}",
                                                  markup=True, highlight=False)
+                self._progress.refresh()
             elif announce:
                 self._write(f"→ {title}\n")
 
@@ -65,6 +83,7 @@ class Display:
             self.done += 1
             if self._progress is not None:
                 self._progress.update(self._task, completed=self.done)
+                self._progress.refresh()
 
     def say(self, text: str, error: bool = False) -> None:
         """A line (or lines) of news; errors to stderr."""
@@ -75,20 +94,21 @@ class Display:
                 self._write(text, error)
             elif not error:
                 self._progress.console.print(text.rstrip("\n"), markup=False, highlight=False)
+                self._progress.refresh()
             else:  # the bar steps aside, so that the error is written to stderr whole and not redrawn over
                 self._progress.stop()
                 self._write(text, error)
                 self._progress.start()
 
     def stop(self) -> None:
+        self._stopped.set()
         with _LOCK:
             if self._progress is not None:
                 self._progress.stop()
                 self._progress = None
 
     def _write(self, text: str, error: bool = False) -> None:
-        # The current sys.stdout/stderr (a test may have replaced them), flushed at once.
-        stream = sys.stderr if error else sys.stdout
+        stream = self.err if error else self.out
         stream.write(text)
         stream.flush()
 

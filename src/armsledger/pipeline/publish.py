@@ -1,20 +1,28 @@
-"""Publishing an edition: assemble it beside public/<edition>/, then swap it in by renaming, so a
-failed or killed build never leaves a half-written publication; the publication it replaces goes to
-public/archive/<build date>/<edition>/ when it said something else; and the index of editions
-(index.html for readers, editions.json for machines)."""
+"""Publishing an edition in one atomic step: it is assembled beside public/<edition>/, checked against
+the build's sealed outputs, made world-readable, and swapped in by one atomic exchange of the two
+folders (Linux renameat2 RENAME_EXCHANGE), so that at every instant public/<edition>/ is the whole
+previous publication or the whole new one, and never missing; a journal lets the next build finish or
+undo a publish that was killed. The publication it replaces goes to public/archive/<build date>/
+<edition>/ when it said something else. And the index of editions (index.html for readers,
+editions.json for machines), each written whole."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
+import hashlib
 import json
 import os
 import re
 import shutil
-import tempfile
+import stat
 from html import escape
 from pathlib import Path
 
 from armsledger.model.params import ParameterError, load_edition
 from armsledger.model.schema import data_files
+from armsledger.pipeline import seal
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.downloads import PUBLISHED_DIR, TABLES_DIR
 from armsledger.pipeline.notebooks import notebook_names
@@ -68,6 +76,7 @@ def clean_notebook(source: Path, edition: str):
         cell.metadata.pop("execution", None)
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.source = _LOCAL_PARAMETER.sub(local, cell.source)
+            cell.id = "injected-parameters"  # papermill draws a random id for the cell it adds
     return book
 
 
@@ -90,57 +99,201 @@ def notebook_page(source: Path, target: Path, clean_copy: Path, edition: str) ->
     target.write_text(page, encoding="utf-8")
 
 
+# Beside public/<edition>/ while it is published (dot names: never listed, linked or checked as an edition).
+def _staging(public_dir: Path, edition: str) -> Path:
+    return public_dir / f".{edition}.staging"
+
+
+def _journal(public_dir: Path, edition: str) -> Path:
+    return public_dir / f".{edition}.journal"
+
+
+def _legacy(public_dir: Path, edition: str) -> Path:
+    """Where the two-rename publish (and the fallback below) keeps the previous publication meanwhile."""
+    return public_dir / f".{edition}.old"
+
+
+def tree_digest(folder: Path) -> str | None:
+    """SHA-256 over a folder's files (relative paths and contents, in sorted order); None if it is absent."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    hasher = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        hasher.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        hasher.update((seal.file_hash(path) or "").encode() + b"\n")
+    return hasher.hexdigest()
+
+
+def world_readable(folder: Path) -> None:
+    """Folders 0755, files 0644, whatever the umask or tempfile made them: a web server reads them all."""
+    folder = Path(folder)
+    os.chmod(folder, 0o755)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(os.path.join(root, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(root, name), 0o644)
+
+
+def _readable_dir(folder: Path) -> None:
+    """A folder of public/ the build creates or uses: readable and searchable by everyone."""
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & 0o755 != 0o755:
+        os.chmod(folder, mode | 0o755)
+
+
+_RENAME_EXCHANGE = 2
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux renameat2 with RENAME_EXCHANGE). False where the system
+    or the file system cannot; raises on any other error."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # not Linux, or a C library without it (glibc < 2.28)
+        return False
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(a), None, str(b))
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write a file so that a kill leaves the old one or the new one, never half of it (mode 0644)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
+def _discard(public_dir: Path, edition: str, folder: Path) -> None:
+    """Delete a folder by renaming it out of the way first (atomic), so that a kill mid-delete leaves
+    only trash, which the next publish removes, and never half a publication under a name that counts."""
+    trash = public_dir / f".{edition}.trash"
+    shutil.rmtree(trash, ignore_errors=True)
+    if folder.exists():
+        os.rename(folder, trash)
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+# What a publish leaves beside public/<edition>/ while it runs (checks.publication_problems reports them).
+LEFTOVER = re.compile(r"^\.(.+)\.(staging|journal|old|trash|tmp.*)$")
+
+
+def interrupted(public_dir: Path) -> list[str]:
+    """The editions whose publish was cut short, whichever build was publishing them: a build of
+    one edition finishes or undoes the others' too, so that its index never leaves one out."""
+    if not public_dir.is_dir():
+        return []
+    return sorted({m.group(1) for p in public_dir.iterdir() if (m := LEFTOVER.match(p.name))})
+
+
 def recover(public_dir: Path, edition: str) -> None:
-    """Undo a publish interrupted between its two renames; drop abandoned temporary folders."""
-    final, old = public_dir / edition, public_dir / f".{edition}.old"
-    if not final.exists() and old.exists():
-        os.rename(old, final)
-    for stale in public_dir.glob(f".{edition}.tmp*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    if final.exists() and old.exists():
-        retire(public_dir, edition, old, final)
+    """Finish or undo a publish of `edition` that was killed: its journal names the digest of the new
+    publication; if public/<edition>/ has it, the swap happened and the folder left beside it is the
+    previous publication (retired as usual); else whatever was staged is dropped. Also drops trash and
+    abandoned staging folders, and finishes a publish by two renames (earlier versions, the fallback)."""
+    final, staging, old, journal = (public_dir / edition, _staging(public_dir, edition),
+                                    _legacy(public_dir, edition), _journal(public_dir, edition))
+    shutil.rmtree(public_dir / f".{edition}.trash", ignore_errors=True)
+    for abandoned in public_dir.glob(f".{edition}.tmp*"):  # earlier versions' staging folders
+        shutil.rmtree(abandoned, ignore_errors=True)
+    try:
+        new = json.loads(journal.read_text(encoding="utf-8"))["digest"]
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        new = None  # no publish was past its staging; a journal cut short was written before any swap
+    if not final.exists():  # killed between two renames: the new copy if it is whole, else the old one
+        if new is not None and tree_digest(staging) == new:
+            os.rename(staging, final)
+        elif old.exists():
+            os.rename(old, final)
+    if new is not None and tree_digest(final) == new:
+        previous = old if old.exists() else staging
+        if previous.exists():
+            retire(public_dir, edition, previous, final)
+    else:
+        _discard(public_dir, edition, staging)
+        if old.exists() and final.exists():  # a finished two-rename publish left its old copy
+            retire(public_dir, edition, old, final)
+    with contextlib.suppress(FileNotFoundError):
+        journal.unlink()
 
 
 def retire(public_dir: Path, edition: str, old: Path, new: Path) -> Path | None:
     """The publication `new` replaced: moved to public/archive/<its build date>/<edition>/ when it
     says something else than the new one (other data or other numbers), else deleted. Returns where
-    it was archived."""
+    it was archived. Either is one rename, so a kill never leaves half of it under an archive name."""
     from armsledger.pipeline.changes import archive_folder, read_publication
 
     if not old.exists():
         return None
-    before, after = read_publication(old), read_publication(new)
+    try:
+        before, after = read_publication(old), read_publication(new)
+    except (OSError, ValueError, KeyError):  # not a readable publication: nothing to archive
+        before = after = None
     if before is None or (after is not None and before.fingerprint() == after.fingerprint()):
-        shutil.rmtree(old, ignore_errors=True)
+        _discard(public_dir, edition, old)
         return None
     target = archive_folder(public_dir, before.build_date, edition)
     target.parent.mkdir(parents=True, exist_ok=True)
+    for folder in (target.parent.parent, target.parent):
+        _readable_dir(folder)
     os.rename(old, target)
     return target
 
 
-def publish(cfg: BuildConfig, edition: str) -> Path:
-    """Assemble the edition in a temporary folder beside the target, then swap it in by renaming."""
+def _assemble(cfg: BuildConfig, edition: str, staging: Path) -> list[tuple[Path, Path]]:
+    """Copy the edition's files from build/<edition>/ into `staging`; returns (source, copy) pairs."""
     source = cfg.build_dir / edition
-    cfg.public_dir.mkdir(parents=True, exist_ok=True)
-    recover(cfg.public_dir, edition)
-    staging = Path(tempfile.mkdtemp(prefix=f".{edition}.tmp", dir=cfg.public_dir))
-    shutil.copy2(source / "_output" / "index.html", staging / "index.html")
-    shutil.copy2(source / "_output" / "index.pdf", staging / "report.pdf")
-    (staging / "notebooks").mkdir()
+    copies = [(source / "_output" / "index.html", staging / "index.html"),
+              (source / "_output" / "index.pdf", staging / "report.pdf")]
     for name in notebook_names(cfg.notebooks_dir):
-        shutil.copy2(source / "pages" / f"{name}.ipynb", staging / "notebooks" / f"{name}.ipynb")
-        shutil.copy2(source / "pages" / f"{name}.html", staging / "notebooks" / f"{name}.html")
-    for extra in BUILD_FILES:
-        shutil.copy2(source / extra, staging / extra)
-    shutil.copytree(source / "package", staging / "data")
-    shutil.copy2(source / ZIP_NAME, staging / "data" / ZIP_NAME)
-    shutil.copytree(source / TABLES_DIR, staging / "data" / PUBLISHED_DIR)
-    final, old = cfg.public_dir / edition, cfg.public_dir / f".{edition}.old"
-    if final.exists():
-        os.rename(final, old)
-    os.rename(staging, final)
-    retire(cfg.public_dir, edition, old, final)
+        copies += [(source / "pages" / f"{name}{suffix}", staging / "notebooks" / f"{name}{suffix}")
+                   for suffix in (".ipynb", ".html")]
+    copies += [(source / extra, staging / extra) for extra in BUILD_FILES]
+    copies += [(path, staging / "data" / path.relative_to(source / "package"))
+               for path in sorted((source / "package").rglob("*")) if path.is_file()]
+    copies.append((source / ZIP_NAME, staging / "data" / ZIP_NAME))
+    copies += [(path, staging / "data" / PUBLISHED_DIR / path.relative_to(source / TABLES_DIR))
+               for path in sorted((source / TABLES_DIR).rglob("*")) if path.is_file()]
+    for origin, copy in copies:
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(origin, copy)
+    return copies
+
+
+def publish(cfg: BuildConfig, edition: str) -> Path:
+    """Assemble the edition beside its folder, check it, then swap it in by one atomic exchange."""
+    public = cfg.public_dir
+    public.mkdir(parents=True, exist_ok=True)
+    _readable_dir(public)
+    recover(public, edition)
+    final, staging = public / edition, _staging(public, edition)
+    _discard(public, edition, staging)
+    staging.mkdir()
+    try:
+        seal.verify(_assemble(cfg, edition, staging))  # a build output changed since it was made: stop here
+    except BaseException:
+        _discard(public, edition, staging)
+        raise
+    world_readable(staging)
+    # From here the journal says what the new publication is, so that a kill at any point is finished
+    # or undone by the next build (recover); the swap itself is one system call.
+    _write_whole(_journal(public, edition), json.dumps({"digest": tree_digest(staging)}) + "\n")
+    if not final.exists():
+        os.rename(staging, final)
+    elif not exchange(staging, final):  # no renameat2 here: two renames, which recover() can finish
+        os.rename(final, _legacy(public, edition))
+        os.rename(staging, final)
+    recover(public, edition)  # retires the previous publication, removes the journal
     return final
 
 
@@ -228,10 +381,9 @@ def write_index(cfg: BuildConfig) -> Path:
             + f'<p><a href="{INDEX_JSON}">editions.json</a> lists every edition for machines.</p>'
             + "</body></html>\n")
     target = cfg.public_dir / "index.html"
-    target.write_text(page, encoding="utf-8")
+    _write_whole(target, page)
     listing = {"project": {"title": project.title, "repository": project.repository,
                            "authors": list(project.authors)},
                "editions": editions, ARCHIVE_DIR: sorted(archive, key=lambda e: (e["build_date"], e["path"]))}
-    (cfg.public_dir / INDEX_JSON).write_text(json.dumps(listing, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+    _write_whole(cfg.public_dir / INDEX_JSON, json.dumps(listing, indent=2, ensure_ascii=False) + "\n")
     return target

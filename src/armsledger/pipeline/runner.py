@@ -1,17 +1,22 @@
-"""Running the DAG: validation first, then doit with the build's own loader and a reporter that
-prints one line per step that runs (a counted progress bar on a terminal), errors on stderr, and
-keeps each failure's full traceback under build/logs/."""
+"""Running the DAG: a validated snapshot of the data first, then doit with the build's own loader, its
+dependency file kept whole (pipeline.doitdb), and a reporter that prints one line per step that runs (a
+counted progress bar on a terminal), errors on stderr, and keeps each failure's full traceback under
+build/logs/. An interrupted build (SIGTERM, SIGINT) ends its notebook kernels before it ends."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
+import os
+import signal
+import threading
 import time
 
-from armsledger.pipeline import progress
+from armsledger.pipeline import progress, snapshot
 from armsledger.pipeline.config import BuildConfig
 from armsledger.pipeline.dag import log_failure, tasks
-from armsledger.pipeline.publish import recover
+from armsledger.pipeline.publish import interrupted, recover
 
 
 class Loader:
@@ -28,18 +33,30 @@ class Loader:
             def load_doit_config(self):
                 return {
                     "dep_file": str(cfg.build_dir / ".doit.db"),
-                    "backend": "json",
+                    "backend": "atomic-json",  # pipeline.doitdb
                     "check_file_uptodate": "md5",
-                    "verbosity": 2,
+                    "verbosity": 0,
                     "reporter": _reporter_class(cfg),
                     "num_process": max(cfg.jobs, 1) if cfg.jobs > 1 else 0,
                     "par_type": "thread",
                 }
 
             def load_tasks(self, cmd, pos_args):
-                return [dict_to_task(t) for t in tasks(cfg, renderer_name)]
+                # No capture: doit would swap the process-wide sys.stdout for each step, from each worker
+                # thread at once. The steps write through pipeline.progress instead.
+                return [dict_to_task({**t, "io": {"capture": False}, "verbosity": 0})
+                        for t in tasks(cfg, renderer_name)]
 
         return Loader()
+
+
+def _doit(cfg: BuildConfig, renderer_name: str):
+    from doit.doit_cmd import DoitMain
+
+    from armsledger.pipeline import doitdb
+
+    # No doit.cfg or pyproject [tool.doit] of the working folder: the build's settings are its own.
+    return DoitMain(Loader(cfg, renderer_name), config_filenames=(), extra_config=doitdb.PLUGIN)
 
 
 def _reporter_class(cfg: BuildConfig):
@@ -50,10 +67,11 @@ def _reporter_class(cfg: BuildConfig):
         through the build's display (pipeline.progress), which holds one lock for every line."""
 
         def __init__(self, outstream, options):
-            super().__init__(outstream, options)
+            self.display = progress.begin(progress.Display())
+            # doit's own writes (if any) go to the display's stream, not to whatever sys.stdout is then.
+            super().__init__(self.display.out, options)
             self.skipped = 0
             self.ran = 0
-            self.display = progress.begin(progress.Display())
 
         def initialize(self, tasks, selected_tasks):
             self.display.start(len(tasks))
@@ -120,18 +138,51 @@ def validate_step(cfg: BuildConfig) -> list[str]:
     return []
 
 
+def snapshot_config(cfg: BuildConfig) -> BuildConfig:
+    """The build as its steps see it: reading the snapshot of the data in build/, not data/."""
+    return dataclasses.replace(cfg, data_dir=cfg.build_dir / snapshot.SNAPSHOT_DIR)
+
+
 def stale(cfg: BuildConfig, renderer_name: str = "pandoc") -> list[str]:
     """Names of the steps a build would run now (doit's status check; nothing is executed).
 
     A step whose inputs are unchanged but which depends on a stale step is listed only when
-    its own inputs changed: the list says where a change enters the DAG.
+    its own inputs changed: the list says where a change enters the DAG. The steps read the
+    snapshot of the data, so it is brought up to date first (not validated: a build validates it
+    again before using it).
     """
-    from doit.doit_cmd import DoitMain
-
+    snapshot.write(snapshot.read(cfg.data_dir), cfg.build_dir / snapshot.SNAPSHOT_DIR)
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        DoitMain(Loader(cfg, renderer_name)).run(["list", "--all", "--status"])
+        _doit(snapshot_config(cfg), renderer_name).run(["list", "--all", "--status"])
     return [line.split()[1] for line in buffer.getvalue().splitlines() if line.startswith("R ")]
+
+
+@contextlib.contextmanager
+def _kernels_end_with_the_build():
+    """SIGTERM or SIGINT: kill the notebook kernels at once (worker threads may be waiting on them),
+    then end by the same signal. Only the main thread can set handlers; elsewhere this does nothing."""
+    from armsledger.pipeline import kernels
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupted(signum, frame):
+        kernels.kill_all()
+        with contextlib.suppress(Exception):
+            progress.end()
+        os.write(2, f"armsledger: interrupted ({signal.Signals(signum).name}); notebook kernels stopped, "
+                    "earlier publications untouched\n".encode())
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    previous = {s: signal.signal(s, interrupted) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run(cfg: BuildConfig) -> int:
@@ -140,37 +191,37 @@ def run(cfg: BuildConfig) -> int:
     from armsledger.validate.cache import is_validated
 
     started = time.perf_counter()
-    if not is_validated(cfg.data_dir) or not (cfg.build_dir / ".doit.db").exists():
-        # New data or a first build: notebooks will run, so the kernel template imports while the data
-        # are validated. Otherwise it starts with the first notebook to execute, if any.
-        kernels.start()
-    try:
-        return _run(cfg, started)
-    finally:
-        kernels.stop()
+    with _kernels_end_with_the_build():
+        if not is_validated(cfg.data_dir) or not (cfg.build_dir / ".doit.db").exists():
+            # New data or a first build: notebooks will run, so the kernel template imports while the data
+            # are validated. Otherwise it starts with the first notebook to execute, if any.
+            kernels.start()
+        try:
+            return _run(cfg, started)
+        finally:
+            kernels.stop()
 
 
 def _run(cfg: BuildConfig, started: float) -> int:
-    from doit.doit_cmd import DoitMain
-
     from armsledger.render import RenderError, get_renderer
 
-    problems = validate_step(cfg)
+    data, problems = snapshot.validated(cfg.data_dir, cfg.build_dir)
     if problems:
         progress.say("\n".join(problems), error=True)
         progress.say(f"{len(problems)} data problem(s); nothing was built or published.", error=True)
         return 2
     progress.say(f"✓ data valid ({cfg.data_dir})")
+    cfg = dataclasses.replace(cfg, data_dir=data)  # every step from here reads the validated copy
     try:
         renderer_name = get_renderer(cfg.renderer).name
     except RenderError as error:
         progress.say(f"✗ {error}", error=True)
         return 1
-    cfg.build_dir.mkdir(parents=True, exist_ok=True)
-    for edition in cfg.editions:
+    # Every interrupted publish, not only this build's editions': the index it writes lists them all.
+    for edition in sorted({*cfg.editions, *interrupted(cfg.public_dir)}):
         recover(cfg.public_dir, edition) if cfg.public_dir.exists() else None
     try:
-        status = DoitMain(Loader(cfg, renderer_name)).run(["run"])
+        status = _doit(cfg, renderer_name).run(["run"])
     finally:
         progress.end()  # an interrupted run leaves no progress bar behind
     elapsed = time.perf_counter() - started

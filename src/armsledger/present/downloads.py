@@ -43,7 +43,9 @@ def data_frame(frame: pd.DataFrame, ledger: Ledger | None = None) -> pd.DataFram
         values = frame[column]
         if name.startswith(HIDDEN):
             out[name[len(HIDDEN):]] = values
-        elif values.map(lambda v: isinstance(v, str) and v.startswith("[@")).any():
+        # A plain loop, not Series.map(...).any(): mapping an empty datetime column keeps its dtype,
+        # and pandas refuses any() on datetimes (an edition with no dated export raised here).
+        elif any(isinstance(v, str) and v.startswith("[@") for v in values):
             out[name] = ["; ".join(CITATION.findall(v)) if isinstance(v, str) else "" for v in values]
         else:
             out[name] = values

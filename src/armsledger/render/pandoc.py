@@ -21,6 +21,7 @@ from pathlib import Path
 import pypandoc
 import yaml
 
+from armsledger.lifeline import child_options
 from armsledger.render import Rendered, RenderError
 from armsledger.render.fonts import CODE_FONT, FONT_FALLBACK, check_coverage
 from armsledger.render.project import EDITION_METADATA, OUTPUT_DIR, SHORTCODE
@@ -198,7 +199,7 @@ def _pandoc(args: list[str], source: Path, cwd: Path) -> str:
     pandoc = pypandoc.get_pandoc_path()
     env = dict(os.environ, LC_ALL="C.UTF-8")
     result = subprocess.run([pandoc, str(source), *args], cwd=cwd, capture_output=True, text=True, env=env,
-                            check=False)
+                            check=False, **child_options())
     if result.returncode != 0:
         raise RenderError(f"pandoc {' '.join(args[:2])} failed:\n{result.stderr[-3000:]}")
     if result.stderr.strip():
@@ -298,6 +299,6 @@ except Exception as exc:  # typst raises its own error type carrying the diagnos
 def _typst(typ: Path, pdf: Path, project: Path) -> None:
     result = subprocess.run([sys.executable, "-c", _TYPST, str(typ), str(pdf), str(project),
                              str(project / "assets" / "fonts"), str(_timestamp())],
-                            capture_output=True, text=True, check=False)
+                            capture_output=True, text=True, check=False, **child_options())
     if result.returncode != 0:
         raise RenderError(f"typst failed: {result.stderr.strip()[-3000:]}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+from armsledger.lifeline import child_options
 from armsledger.render import Rendered, RenderError
 from armsledger.render.project import OUTPUT_DIR
 
@@ -13,7 +14,8 @@ class QuartoRenderer:
     name = "quarto"
 
     def render(self, project: Path) -> Rendered:
-        result = subprocess.run(["quarto", "render", str(project)], capture_output=True, text=True, check=False)
+        result = subprocess.run(["quarto", "render", str(project)], capture_output=True, text=True, check=False,
+                                **child_options())
         if result.returncode != 0:
             raise RenderError(f"quarto render failed:\n{result.stderr[-4000:]}")
         out = project / OUTPUT_DIR

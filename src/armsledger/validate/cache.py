@@ -1,9 +1,12 @@
 """Validation remembered by content: a stamp named by the fingerprint of the data files and the
-validation code says these exact files passed."""
+validation code, holding that fingerprint, says these exact files passed. The cache is optional:
+a stamp that cannot be read or written is a warning, and the data are validated again."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 from pathlib import Path
 
 from armsledger.model.schema import data_files, digest
@@ -13,6 +16,18 @@ from armsledger.validate import validate
 # any of it invalidates earlier validation stamps.
 PACKAGE = Path(__file__).resolve().parents[1]
 VALIDATION_CODE = ("validate", "model")
+# A stamp kept inside a data folder itself: the build's snapshot of the data (pipeline.snapshot)
+# carries one, so that its notebooks need no cache to know the data they read passed.
+LOCAL_STAMP = ".armsledger-validated"
+
+_warned: set[str] = set()
+
+
+def warn(message: str) -> None:
+    """A cache problem, said once per process on stderr; validation goes on without the cache."""
+    if message not in _warned:
+        _warned.add(message)
+        print(f"armsledger: warning: {message}", file=sys.stderr, flush=True)
 
 
 def fingerprint(data_dir: Path) -> str:
@@ -43,10 +58,35 @@ def stamp_for(data_dir: Path) -> Path | None:
         return None  # unreadable package: let the validator say what is wrong
 
 
+def _holds(stamp: Path, expected: str, local: bool = False) -> bool:
+    """Whether `stamp` says `expected` passed. A cache stamp (named by what it holds) with other
+    content is corrupt: it is removed, with a warning, and does not count; an empty one is from an
+    earlier version and does not count. A local stamp with other content is merely out of date."""
+    try:
+        text = stamp.read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):  # no stamp (a cache that is a file: said when writing)
+        return False
+    except (OSError, ValueError) as error:  # not a file, unreadable, not text
+        warn(f"validation cache {stamp} is unreadable ({error.__class__.__name__}); validating without it")
+        return False
+    if text == expected:
+        return True
+    if text and not local:
+        warn(f"validation cache entry {stamp} is corrupt; it is removed and the data are validated again")
+        with contextlib.suppress(OSError):
+            stamp.unlink()
+    return False
+
+
 def is_validated(data_dir: Path) -> bool:
     """Whether these exact files (and validation code) have passed validation before."""
-    stamp = stamp_for(Path(data_dir))
-    return stamp is not None and stamp.exists()
+    return _passed(Path(data_dir), stamp_for(Path(data_dir)))
+
+
+def _passed(data_dir: Path, stamp: Path | None) -> bool:
+    if stamp is None:
+        return False
+    return _holds(data_dir / LOCAL_STAMP, stamp.name, local=True) or _holds(stamp, stamp.name)
 
 
 def ensure_valid(data_dir: Path) -> None:
@@ -54,7 +94,7 @@ def ensure_valid(data_dir: Path) -> None:
     five notebooks of three editions do not validate the same files fifteen times."""
     data_dir = Path(data_dir)
     stamp = stamp_for(data_dir)
-    if stamp is not None and stamp.exists():
+    if _passed(data_dir, stamp):
         return
     result = validate(data_dir)
     if not result.ok:
@@ -62,10 +102,20 @@ def ensure_valid(data_dir: Path) -> None:
     mark_valid(data_dir, stamp)
 
 
-def mark_valid(data_dir: Path, stamp: Path | None = None) -> None:
+def mark_valid(data_dir: Path, stamp: Path | None = None, local: bool = False) -> None:
     """Leave the stamp saying these files passed validation. Callers pass the `stamp` computed before
-    validating, so that a file edited meanwhile is validated again."""
+    validating, so that a file edited meanwhile is validated again. `local` also writes it into the
+    data folder (a snapshot the build owns). A stamp that cannot be written is a warning."""
     stamp = stamp or stamp_for(Path(data_dir))
-    if stamp is not None:
-        stamp.parent.mkdir(parents=True, exist_ok=True)
-        stamp.touch()
+    if stamp is None:
+        return
+    targets = [Path(data_dir) / LOCAL_STAMP] if local else []
+    for target in [*targets, stamp]:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            temporary.write_text(stamp.name + "\n", encoding="ascii")
+            os.replace(temporary, target)  # whole or absent: a kill never leaves a half-written stamp
+        except OSError as error:
+            warn(f"validation cache {target.parent} is not writable ({error.strerror or error}); "
+                 "the data will be validated again next time")
