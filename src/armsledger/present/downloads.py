@@ -34,6 +34,10 @@ def _cell(value) -> object:
     return value
 
 
+def _text(values: pd.Series) -> bool:
+    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+
+
 def data_frame(frame: pd.DataFrame, ledger: Ledger | None = None) -> pd.DataFrame:
     """The download of a table or figure frame: visible columns as text (citations as source ids),
     the hidden ones under their own names, and per record its dates and values from the ledger."""
@@ -43,7 +47,8 @@ def data_frame(frame: pd.DataFrame, ledger: Ledger | None = None) -> pd.DataFram
         values = frame[column]
         if name.startswith(HIDDEN):
             out[name[len(HIDDEN):]] = values
-        elif values.map(lambda v: isinstance(v, str) and v.startswith("[@")).any():
+        elif _text(values) and values.map(lambda v: isinstance(v, str) and v.startswith("[@")).any():
+            # Only text holds citations; on a datetime column `map` keeps the dtype and `any` raises.
             out[name] = ["; ".join(CITATION.findall(v)) if isinstance(v, str) else "" for v in values]
         else:
             out[name] = values
