@@ -110,6 +110,32 @@ def test_on_a_phone_every_table_cell_is_on_screen_and_wide_tables_are_cards(site
     assert found["labelled"] == found["cards"], found
 
 
+def test_browser_check_catches_chart_text_too_small_on_a_phone(tmp_path, browser):
+    """A chart laid out for 6.7 in shown on a 390 px phone reads at about 6 px: the check says so; with
+    its narrow variant served by a <picture> it reads at 9 px or more, and so does the wide one at 1366 px."""
+    import matplotlib.pyplot as plt
+
+    from armsledger.present import charts, figures
+
+    wide, narrow = charts.empty_chart("A chart"), charts.empty_chart("A chart", width=charts.NARROW_IN)
+    wide_png, narrow_png = figures.png_bytes(wide), figures.png_bytes(narrow)
+    plt.close(wide), plt.close(narrow)
+    page = tmp_path / "index.html"
+    page.write_text(f'<html><body style="margin:0 13px">{figures.picture_html(wide_png, None, "wide only")}'
+                    '</body></html>', encoding="utf-8")
+    problems = html_problems(page, browser, figures=1, bare_images_on_phone=True)
+    assert any("(390px): figure 1's smallest text is" in p and "under 9px" in p for p in problems), problems
+    assert not any("(1366px): figure 1's smallest" in p for p in problems)
+    assert not any("smallest text" in p for p in html_problems(page, browser, figures=1, bare_images_on_phone=False))
+    page.write_text(f'<html><body style="margin:0 13px">{figures.picture_html(wide_png, narrow_png, "both")}'
+                    '</body></html>', encoding="utf-8")
+    assert html_problems(page, browser, figures=1) == []
+    bare = tmp_path / "bare.html"  # an image that does not say its font size cannot be vouched for
+    bare.write_text('<html><body><img alt="x" src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAf'
+                    'FcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="></body></html>', encoding="utf-8")
+    assert any("does not say its smallest font size" in p for p in html_problems(bare, browser, figures=1))
+
+
 @pytest.mark.parametrize("site", ["real_site", "fixture_site"])
 def test_report_links_every_cited_source(site, request, browser):
     edition = request.getfixturevalue(site).public_dir / "default-2025-02"

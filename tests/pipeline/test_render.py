@@ -54,6 +54,37 @@ def test_embed_figure_and_table(tmp_path):
     assert text.endswith(": Table 1: Rows {#tbl-b}")
 
 
+def test_a_chart_with_a_phone_variant_is_a_picture_in_html_and_an_image_with_alt_text_in_typst(tmp_path):
+    """A figures.show output: Markdown with the <picture> (HTML) and the Typst image, beside the wide PNG."""
+    import base64
+
+    import matplotlib.pyplot as plt
+
+    from armsledger.present import charts, figures
+    from armsledger.render.pandoc import add_alt_text
+
+    wide, narrow = charts.empty_chart("wide"), charts.empty_chart("narrow", width=charts.NARROW_IN)
+    wide_png, narrow_png = (figures.png_bytes(f) for f in (wide, narrow))
+    plt.close(wide), plt.close(narrow)
+    alt = 'Exports rose "sharply" & $1m'
+    markdown = figures.figure_markdown(figures.picture_html(wide_png, narrow_png, alt),
+                                       figures.typst_image("a", alt, 6.7))
+    _notebook(tmp_path, [{"output_type": "display_data", "metadata": {},
+                          "data": {"image/png": base64.b64encode(wide_png).decode(), "text/markdown": markdown}}])
+    out = substitute("{{< embed notebooks/01-x.ipynb#fig-a >}}", {}, EmbedResolver(tmp_path, tmp_path / "h"))
+    assert out.startswith('```{=html}\n<figure id="fig-a" class="chart">\n<picture class="chart"><source media=')
+    assert "\n\nFigure 1: A caption\n\n```{=html}\n</figcaption>\n</figure>\n```" in out
+    resolver = EmbedResolver(tmp_path, tmp_path / "t", numbered=False, target="typst")
+    out = substitute("{{< embed notebooks/01-x.ipynb#fig-a >}}", {}, resolver)
+    assert out == "![A caption](figures/fig-a.png){#fig-a alt=\"Exports rose 'sharply' & $1m\" width=6.7in}"
+    assert (tmp_path / "t" / "figures" / "fig-a.png").read_bytes() == wide_png  # the PDF prints the wide chart
+    assert resolver.alts == {"fig-a": alt}
+    typ = tmp_path / "index.typ"
+    typ.write_text('#figure(image("figures/fig-a.png", width: 6.7in),\n  caption: [A caption]\n)\n', encoding="utf-8")
+    add_alt_text(typ, resolver.alts)
+    assert 'image("figures/fig-a.png", width: 6.7in, alt: "Exports rose \\"sharply\\" & $1m")' in typ.read_text()
+
+
 def test_unknown_variable_and_missing_label_fail(tmp_path):
     _notebook(tmp_path, [])
     with pytest.raises(RenderError, match="no variable 'missing'"):

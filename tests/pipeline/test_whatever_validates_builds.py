@@ -64,7 +64,7 @@ def quiet_notebooks(monkeypatch):
     """Figures are built but neither drawn nor encoded as PNG, nothing is displayed, and the ledger
     an edition's notebooks share is loaded once per ledger (each notebook gets its own copy): the
     rest is the build's business, which the full builds below cover."""
-    from armsledger.present import notebook
+    from armsledger.present import figures, notebook
 
     loaded: dict = {}
 
@@ -77,7 +77,7 @@ def quiet_notebooks(monkeypatch):
 
     real_for_edition = notebook.for_edition
     monkeypatch.setattr(notebook, "for_edition", for_edition)
-    monkeypatch.setattr(notebook, "show_figure", lambda fig, params, name, **data: plt.close(fig))
+    monkeypatch.setattr(notebook, "show_figure", lambda fig, params, name, **data: figures.as_chart(fig).close())
     monkeypatch.setattr(notebook, "display", lambda *args, **kwargs: None)
 
 

@@ -65,3 +65,34 @@ def largest(frame: pd.DataFrame) -> pd.Series | None:
     """The row with the largest converted value, None when no row has one."""
     valued = frame.dropna(subset=["value"])
     return valued.loc[valued["value"].idxmax()] if not valued.empty else None
+
+
+WINDOW_COLUMNS = ["record_id", "title", "supplier", "status", "signed", "delivery", "start", "end", "end_open",
+                  "end_approximate", "amount", "amount_max", "amount_kind", "currency", "value", "certainty",
+                  "source_ids"]
+
+
+def delivery_windows(contracts: pd.DataFrame, domain: str = "arms") -> pd.DataFrame:
+    """Each contract of `domain` with its delivery window as the sources report it (start, end, whether
+    the end is open or approximate) and its value as reported. Nothing is spread over the window: no
+    source gives a yearly schedule. Contracts without a reported window keep NaT bounds."""
+    rows = []
+    for row in contracts[contracts["domain"] == domain].itertuples(index=False):
+        start = end = pd.NaT
+        end_open = end_approx = False
+        if row.delivery:
+            window = parse_edtf(row.delivery)
+            start = pd.Timestamp(window.earliest) if window.earliest else pd.NaT
+            end = pd.Timestamp(window.latest) if window.latest else pd.NaT
+            tail = row.delivery.split("/")[-1]
+            end_open = "/" in row.delivery and tail in ("..", "")
+            end_approx = tail.endswith(("~", "%"))
+        rows.append({"record_id": row.record_id, "title": row.title, "supplier": row.supplier, "status": row.status,
+                     "signed": row.signed, "delivery": row.delivery, "start": start, "end": end,
+                     "end_open": end_open, "end_approximate": end_approx, "amount": row.amount,
+                     "amount_max": row.amount_max, "amount_kind": row.amount_kind, "currency": row.currency,
+                     "value": row.value, "certainty": row.certainty, "source_ids": row.source_ids})
+    frame = pd.DataFrame(rows, columns=WINDOW_COLUMNS)
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"])
+    return frame.sort_values(["start", "record_id"], na_position="last").reset_index(drop=True)

@@ -192,3 +192,113 @@ def last_dated_month(exports: pd.DataFrame, totals: pd.DataFrame) -> pd.Timestam
                   if not pd.isna(d)]
     last = max(candidates) if candidates else pd.Timestamp("2025-12-31")
     return (last + pd.offsets.MonthEnd(0)) + pd.Timedelta(days=20)
+
+
+# --------------------------------------------------------------------------- converted copies
+
+COPY_COLUMNS = ["aggregate_id", "is_copy", "line", "original_currency", "copy_of"]
+
+
+def native_currency(exports: pd.DataFrame) -> str:
+    """The currency most of the customs-recorded rows are reported in ('' when there are none or
+    when two currencies tie): the currency in which the customs data reached the reporters."""
+    reported = exports.loc[exports["amount"].notna() & (exports["currency"] != ""), "currency"]
+    if reported.empty:
+        return ""
+    counts = reported.value_counts()
+    if len(counts) > 1 and counts.iloc[0] == counts.iloc[1]:
+        return ""
+    return str(counts.index[0])
+
+
+def converted_copies(totals: pd.DataFrame, roots: dict[str, set[str]], native: str) -> pd.DataFrame:
+    """Which published totals are copies made by a relay: a total in another currency than `native`
+    (the currency of the customs data, native_currency) whose every line of reporting (`roots`:
+    record id → roots of its supporting sources, analysis.reporting.supporting_roots) also gives
+    totals in `native`. Such a figure is the same evidence converted (the Jan–Jun 2024 dollar totals
+    come from the September 2024 BIRN–Haaretz line whose totals are in euros), never a second
+    figure. `copy_of` names the line's totals in `native` (the originals beside it)."""
+    if totals.empty or not native:
+        return pd.DataFrame({"aggregate_id": totals["aggregate_id"], "is_copy": False, "line": "",
+                             "original_currency": native, "copy_of": [[] for _ in range(len(totals))]},
+                            columns=COPY_COLUMNS)
+    native_by_line: dict[str, list[str]] = {}
+    for row in totals.itertuples(index=False):
+        if row.currency == native:
+            for root in roots.get(row.aggregate_id, ()):
+                native_by_line.setdefault(root, []).append(row.aggregate_id)
+    rows = []
+    for row in totals.itertuples(index=False):
+        lines = sorted(roots.get(row.aggregate_id, ()))
+        copy = row.currency != native and bool(lines) and all(line in native_by_line for line in lines)
+        rows.append({"aggregate_id": row.aggregate_id, "is_copy": copy, "line": "|".join(lines),
+                     "original_currency": native,
+                     "copy_of": sorted({a for line in lines for a in native_by_line.get(line, [])}) if copy else []})
+    return pd.DataFrame(rows, columns=COPY_COLUMNS)
+
+
+def originals(totals: pd.DataFrame, copies: pd.DataFrame) -> pd.DataFrame:
+    """`totals` without the converted copies."""
+    copied = set(copies.loc[copies["is_copy"], "aggregate_id"])
+    return totals[~totals["aggregate_id"].isin(copied)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- exports by year, as published
+
+YEAR_COLUMNS = ["year", "role", "aggregate_id", "period", "published", "amount", "amount_kind", "currency",
+                "first_reported", "visible_from", "restated_by", "part_year", "source_ids"]
+
+
+def years_as_published(totals: pd.DataFrame, exports: pd.DataFrame) -> pd.DataFrame:
+    """The lead chart's rows, by year: the headline whole-year total (`role` headline, by
+    HEADLINE_RULE), every other whole-year total for that year (`other`; a restated one has
+    `restated_by`), for a year without a whole-year total its latest part-year total (`part-year`,
+    the one reaching furthest, then the most recently published), and the ledger's own sum of
+    customs-recorded rows (`ledger`: `published` is the sum of disclosed values, `amount_kind`
+    at_least when a row is undisclosed or a lower bound, NaN when no row has a value). `totals` should
+    hold originals only (see converted_copies)."""
+    rows = []
+    heads = yearly_headlines(totals)
+    by_id = totals.set_index("aggregate_id") if not totals.empty else totals
+    whole_years = set(heads["year"])
+
+    def total_row(year: str, role: str, aggregate_id: str, part_year: bool) -> dict:
+        t = by_id.loc[aggregate_id]
+        return {"year": year, "role": role, "aggregate_id": aggregate_id, "period": t["period"],
+                "published": float(t["published"]), "amount": float(t["amount"]), "amount_kind": t["amount_kind"],
+                "currency": t["currency"], "first_reported": t["first_reported"], "visible_from": t["visible_from"],
+                "restated_by": t["restated_by"], "part_year": part_year, "source_ids": t["source_ids"]}
+
+    for head in heads.itertuples(index=False):
+        rows.append(total_row(head.year, "headline", head.aggregate_id, False))
+        rows += [total_row(head.year, "other", other, False) for other in head.others]
+    if not totals.empty:
+        windows = [parse_edtf(p) for p in totals["period"]]
+        single = totals[[w.precision != "year" and w.earliest is not None and w.latest is not None
+                         and w.earliest.year == w.latest.year for w in windows]]
+        single = single.assign(year=single["earliest"].dt.year.astype(str),
+                               _seen=pd.to_datetime(single["visible_from"]).fillna(pd.Timestamp.min))
+        for year, group in single.groupby("year", sort=True):
+            if year in whole_years:
+                continue
+            best = group.sort_values(["latest", "_seen", "aggregate_id"], ascending=[False, False, True]).iloc[0]
+            rows.append(total_row(year, "part-year", best["aggregate_id"], True))
+    ledger_years = by_year(exports) if not exports.empty else pd.DataFrame(columns=["year"])
+    ledger_by_year = {str(int(r.year)): r for r in ledger_years.itertuples(index=False)}
+    years = sorted({r["year"] for r in rows} | set(ledger_by_year))
+    for year in years:
+        r = ledger_by_year.get(year)
+        if r is None:
+            continue
+        group = exports[exports["earliest"].dt.year == int(year)]
+        open_ended = bool(r.undisclosed) or (group["amount_kind"] == "at_least").any()
+        has_value = r.records > r.undisclosed
+        rows.append({"year": year, "role": "ledger", "aggregate_id": "", "period": year,
+                     "published": float(r.reported_sum) if has_value else math.nan, "amount": math.nan,
+                     "amount_kind": "at_least" if open_ended else "exact", "currency": "",
+                     "first_reported": "", "visible_from": pd.NaT, "restated_by": "", "part_year": False,
+                     "source_ids": sorted({s for ids in group["source_ids"] for s in ids})})
+    frame = pd.DataFrame(rows, columns=YEAR_COLUMNS)
+    order = {"headline": 0, "part-year": 0, "other": 1, "ledger": 2}
+    return frame.assign(_o=frame["role"].map(order)).sort_values(["year", "_o", "aggregate_id"]) \
+        .drop(columns="_o").reset_index(drop=True)

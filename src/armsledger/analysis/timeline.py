@@ -97,3 +97,34 @@ def summarise(items: pd.DataFrame) -> dict:
 
 def _day(value) -> str | None:
     return None if pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+# An interval longer than this is placed by its start when the chart's horizon is sought: a delivery
+# window to 2028 or a two-year "2024/2025" export does not stretch the axis; a year or a month does.
+LONG_SPAN_DAYS = 400
+HORIZON_MARGIN_DAYS = 45
+
+
+def horizon(items: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+            margin_days: int = HORIZON_MARGIN_DAYS) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The time window a timeline of `items` should show inside the edition's period [start, end]:
+    from the start of the month of the first item to the end of the month `margin_days` after the
+    last dated item, where an item longer than LONG_SPAN_DAYS (or still open) counts by its start.
+    Items beyond the horizon are drawn to its edge with an arrow (their end in words)."""
+    if items.empty:
+        return start, end
+    earliest, latest = items["earliest"], items["latest"]
+    length = (latest - earliest).dt.days
+    long_or_open = latest.isna() | (length > LONG_SPAN_DAYS)
+    reach = earliest.where(long_or_open, latest)
+    reach = reach.where(reach.notna(), latest)
+    first = pd.concat([earliest, latest]).dropna()
+    reach = reach.dropna()
+    if first.empty or reach.empty:
+        return start, end
+    lo = max(start, pd.Timestamp(first.min()).to_period("M").to_timestamp())
+    hi = (pd.Timestamp(reach.max()) + pd.Timedelta(days=margin_days)).to_period("M").to_timestamp(how="end").normalize()
+    hi = min(end, hi)
+    if hi <= lo:
+        hi = min(end, lo + pd.offsets.MonthEnd(3))
+    return lo, hi

@@ -14,6 +14,13 @@ CHROMIUM = Path(os.environ.get("ARMSLEDGER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 PHONE_WIDTH = 390
+LAPTOP_WIDTH = 1366
+# No chart text may be displayed smaller than this many CSS pixels, on a laptop or on a phone.
+MIN_CHART_TEXT_PX = 9.0
+# On a phone, a chart served by a <picture> with a narrow variant is always checked; a bare <img> (a
+# figure cell that has no phone variant yet) only when this is True. Set it to True once every figure
+# cell shows a present.figures.Chart: a wide-only chart reads at about 6.8 px on a 390 px phone.
+PHONE_CHECKS_BARE_IMAGES = True
 
 
 def expected_figures(report_source: Path) -> int:
@@ -229,11 +236,37 @@ def phone_problems(page, html: Path, width: int = PHONE_WIDTH) -> list[str]:
     return problems
 
 
-def html_problems(html: Path, browser, figures: int) -> list[str]:
-    """Open in Chromium (a Playwright browser): no console or page errors, every figure loaded and
-    described; on a phone, nothing but a table's scroll box wider than the screen, captions in view."""
+def chart_text_problems(html: Path, images: list[tuple[int, str, float]], width: int) -> list[str]:
+    """Charts whose smallest text is displayed under MIN_CHART_TEXT_PX CSS pixels: `images` holds each
+    <img>'s number on the page, current source (the variant the browser chose) and displayed width. The PNG says its
+    smallest font size and the width it was laid out for (present.pngmeta); text px = displayed width
+    ÷ natural width × the font's natural px. A PNG that does not say is a problem too."""
+    import base64
+
+    from armsledger.present.pngmeta import rendered_px
+
     problems = []
-    for width in (1280, PHONE_WIDTH):
+    for n, source, shown in images:
+        if not source.startswith("data:image/png;base64,"):
+            problems.append(f"{html} ({width}px): figure {n} is not an embedded PNG; its text size cannot be checked")
+            continue
+        px = rendered_px(base64.b64decode(source.split(",", 1)[1]), shown)
+        if px is None:
+            problems.append(f"{html} ({width}px): figure {n} does not say its smallest font size (PNG metadata)")
+        elif px < MIN_CHART_TEXT_PX - 1e-6:
+            problems.append(f"{html} ({width}px): figure {n}'s smallest text is {px:.1f}px on screen, "
+                            f"under {MIN_CHART_TEXT_PX:g}px")
+    return problems
+
+
+def html_problems(html: Path, browser, figures: int, bare_images_on_phone: bool | None = None) -> list[str]:
+    """Open in Chromium (a Playwright browser): no console or page errors, every figure loaded and
+    described, chart text at least MIN_CHART_TEXT_PX on a laptop and on a phone; on a phone, nothing
+    but a table's scroll box wider than the screen, captions in view."""
+    if bare_images_on_phone is None:
+        bare_images_on_phone = PHONE_CHECKS_BARE_IMAGES
+    problems = []
+    for width in (LAPTOP_WIDTH, PHONE_WIDTH):
         page = browser.new_page(viewport={"width": width, "height": 900})
         errors: list[str] = []
         page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
@@ -241,7 +274,14 @@ def html_problems(html: Path, browser, figures: int) -> list[str]:
         page.goto(html.resolve().as_uri())
         page.wait_for_load_state("load")
         problems += [f"{html} ({width}px): console error: {e}" for e in errors]
-        if width == 1280:
+        shown = page.evaluate("Array.from(document.images).filter(i => i.naturalWidth > 0).map(i => "
+                              "[i.currentSrc || i.src, i.getBoundingClientRect().width, "
+                              "!!(i.parentElement && i.parentElement.tagName === 'PICTURE' "
+                              "&& i.parentElement.querySelector('source'))])")
+        checked = [(n, source, shown_width) for n, (source, shown_width, has_variant) in enumerate(shown, start=1)
+                   if width != PHONE_WIDTH or has_variant or bare_images_on_phone]
+        problems += chart_text_problems(html, checked, width)
+        if width == LAPTOP_WIDTH:
             images = page.evaluate("Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.alt])")
             if len(images) != figures:
                 problems.append(f"{html}: {len(images)} image(s) shown, the report embeds {figures}")

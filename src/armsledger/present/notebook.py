@@ -16,7 +16,7 @@ from armsledger.model.dates import parse_edtf
 from armsledger.model.ledger import ALL_RECORD_TABLES, Ledger, for_edition
 from armsledger.model.params import Params
 from armsledger.paths import DOWNLOADS, FIGURES, FRAGMENTS, TABLES
-from armsledger.present import charts, downloads
+from armsledger.present import charts, downloads, figures
 from armsledger.present.markdown import printed, to_markdown
 from armsledger.validate.cache import ensure_valid
 
@@ -53,10 +53,14 @@ def period_bounds(params: Params) -> tuple[pd.Timestamp, pd.Timestamp]:
             pd.Timestamp(parse_edtf(params.period_end).latest))
 
 
-def show_figure(fig: plt.Figure, params: Params, name: str, data: pd.DataFrame | None = None,
+def show_figure(fig: plt.Figure | figures.Chart, params: Params, name: str, data: pd.DataFrame | None = None,
                 ledger: Ledger | None = None) -> None:
     """Save the figure under out_dir/figures, and the data it draws as out_dir/downloads/figure-<name>.csv;
-    display those same PNG bytes as the cell's only output."""
+    display those same PNG bytes as the cell's only output. A figures.Chart (both widths) is shown by
+    figures.show: image/png for the PDF and a <picture> serving its narrow variant to phones."""
+    if isinstance(fig, figures.Chart):
+        figures.show(fig, params, name, data=data, ledger=ledger)
+        return
     path = charts.save(fig, params.out_path / FIGURES / f"{name}.png")
     plt.close(fig)
     if data is not None:

@@ -8,6 +8,7 @@ captions, `[@source]` citations through citeproc, and the `#refs` bibliography d
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import re
@@ -77,14 +78,20 @@ def _cell_options(source: str) -> dict:
 class EmbedResolver:
     """Turns `notebooks/NN-x.ipynb#label` into Markdown using the executed notebook's outputs."""
 
-    def __init__(self, project: Path, out: Path, numbered: bool = True):
+    def __init__(self, project: Path, out: Path, numbered: bool = True, target: str = "html"):
         self.project = project
         self.out = out
+        # A figure cell's output may hold a <picture> (a raw HTML block in its text/markdown: a narrow
+        # variant for phones, the alt text on its <img>) beside the wide PNG: the HTML page uses the
+        # first, Typst the second (at the width it was laid out for, present.pngmeta).
+        self.target = target
         # Typst numbers figures and tables itself; HTML from Pandoc does not, so captions get
         # "Figure N:" there, as Quarto would print them.
         self.numbered = numbered
         self.counters = {"fig": 0, "tbl": 0}
         self._books: dict[str, dict] = {}
+        # Pandoc's Typst writer drops an image's alt text; PandocRenderer adds these to index.typ.
+        self.alts: dict[str, str] = {}
 
     def _cell(self, notebook: str, label: str) -> tuple[dict, dict]:
         if notebook not in self._books:
@@ -110,17 +117,27 @@ class EmbedResolver:
         kind = label.split("-", 1)[0]
         outputs = cell.get("outputs", [])
         if kind == "fig":
-            data = next((o["data"]["image/png"] for o in outputs if "image/png" in o.get("data", {})), None)
-            if data is None:
+            bundle = next((o["data"] for o in outputs if "image/png" in o.get("data", {})), None)
+            if bundle is None:
                 raise RenderError(f"embed: cell {label!r} in {notebook} has no PNG output")
+            data = bundle["image/png"]
             figures = self.out / "figures"
             figures.mkdir(parents=True, exist_ok=True)
-            png = data if isinstance(data, str) else "".join(data)
-            (figures / f"{label}.png").write_bytes(base64.b64decode(png))
+            png = base64.b64decode(data if isinstance(data, str) else "".join(data))
+            (figures / f"{label}.png").write_bytes(png)
             self.counters["fig"] += 1
             caption = self._caption("Figure", self.counters["fig"], options.get("fig-cap", ""))
-            alt = str(options.get("fig-alt", options.get("fig-cap", ""))).replace('"', "'")
-            return Embedded(f'![{caption}](figures/{label}.png){{#{label} alt="{alt}" width=100%}}', kind)
+            picture = _raw_block(bundle.get("text/markdown"), "html")
+            alt = _picture_alt(picture) if picture else None
+            alt = str(alt if alt is not None else options.get("fig-alt", options.get("fig-cap", "")))
+            if picture and self.target == "html":
+                # The <picture> as raw HTML in a <figure>, the caption as Markdown (its links) in between.
+                return Embedded(f'```{{=html}}\n<figure id="{label}" class="chart">\n{picture}\n<figcaption>\n```\n\n'
+                                f'{caption}\n\n```{{=html}}\n</figcaption>\n</figure>\n```', kind)
+            width = _png_width(png)
+            self.alts[label] = alt
+            alt = alt.replace('"', "'")
+            return Embedded(f'![{caption}](figures/{label}.png){{#{label} alt="{alt}" width={width}}}', kind)
         if kind == "tbl":
             markdown = next((o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})), None)
             if markdown is None:
@@ -132,6 +149,30 @@ class EmbedResolver:
                 return Embedded(f"{markdown}\n\n*{caption}*", kind)
             return Embedded(f"{markdown.strip()}\n\n: {caption} {{#{label}}}", kind)
         raise RenderError(f"embed: label {label!r} must start with fig- or tbl-")
+
+
+def _raw_block(markdown, fmt: str) -> str | None:
+    """The content of the first ```{=fmt} raw block of a figure's Markdown output (present.figures)."""
+    if not markdown:
+        return None
+    text = "".join(markdown) if isinstance(markdown, list) else markdown
+    match = re.search(r"```\{=" + re.escape(fmt) + r"\}\n(.*?)\n```", text, re.S)
+    return match.group(1) if match else None
+
+
+def _picture_alt(picture: str) -> str | None:
+    """The alt text of the <img> in a figure's <picture>."""
+    match = re.search(r'<img\b[^>]*\balt="([^"]*)"', picture)
+    return html.unescape(match.group(1)) if match else None
+
+
+def _png_width(png: bytes) -> str:
+    """The width a chart is drawn for (its PNG metadata, chartkit.META_WIDTH_IN), so that the PDF prints
+    its text at the size it was set in; 100% for a PNG that does not say."""
+    from armsledger.present.pngmeta import META_WIDTH_IN, png_text
+
+    width = png_text(png).get(META_WIDTH_IN)
+    return f"{float(width):g}in" if width else "100%"
 
 
 def substitute(text: str, variables: dict, resolver: EmbedResolver) -> str:
@@ -196,8 +237,8 @@ class PandocRenderer:
         markdown = out / "index.md"
         markdown.write_text(substitute(report, variables, EmbedResolver(project, out)), encoding="utf-8")
         markdown_typst = out / "index-typst.md"
-        markdown_typst.write_text(substitute(report, variables, EmbedResolver(project, out, numbered=False)),
-                                  encoding="utf-8")
+        typst_resolver = EmbedResolver(project, out, numbered=False, target="typst")
+        markdown_typst.write_text(substitute(report, variables, typst_resolver), encoding="utf-8")
         bibliography = str((project / "references.json").resolve())
         common = ["--from", "markdown", "--citeproc", "--bibliography", bibliography, "--standalone",
                   "--metadata", "link-citations=true", "--metadata", "lang=en", *_date_metadata(project)]
@@ -240,9 +281,21 @@ class PandocRenderer:
             raise RenderError("the PDF fonts have no glyph for: " + ", ".join(missing)
                               + " (Typst would draw empty boxes); add a font that covers them")
 
+        add_alt_text(typ, typst_resolver.alts)
         pdf = out / "index.pdf"
         _typst(typ, pdf, project)
         return Rendered(html=html, pdf=pdf)
+
+
+def add_alt_text(typ: Path, alts: dict[str, str]) -> None:
+    """Give each figure's image its alt text in the Typst source (Pandoc's writer leaves it out; Typst
+    writes it into the tagged PDF)."""
+    text = typ.read_text(encoding="utf-8")
+    for label, alt in alts.items():
+        quoted = '"' + alt.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        text = re.sub(r'(image\("figures/' + re.escape(label) + r'\.png"[^)]*)\)',
+                      lambda m, quoted=quoted: f"{m.group(1)}, alt: {quoted})", text, count=1)
+    typ.write_text(text, encoding="utf-8")
 
 
 # Typst keeps its layout caches until the process ends: gigabytes for a long report, which a build of
