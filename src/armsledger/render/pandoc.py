@@ -293,8 +293,10 @@ def add_alt_text(typ: Path, alts: dict[str, str]) -> None:
     text = typ.read_text(encoding="utf-8")
     for label, alt in alts.items():
         quoted = '"' + alt.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        # The figure-alt filter already writes `alt:` into most image calls; a second one is a Typst error.
         text = re.sub(r'(image\("figures/' + re.escape(label) + r'\.png"[^)]*)\)',
-                      lambda m, quoted=quoted: f"{m.group(1)}, alt: {quoted})", text, count=1)
+                      lambda m, quoted=quoted: m.group(0) if "alt:" in m.group(1) else f"{m.group(1)}, alt: {quoted})",
+                      text, count=1)
     typ.write_text(text, encoding="utf-8")
 
 
