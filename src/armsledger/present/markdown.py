@@ -42,14 +42,14 @@ def closing_note(total: int, noun: str = "rows", where: str = DATA_PACKAGE) -> s
 
 def _note_columns(frame: pd.DataFrame) -> tuple[str, str]:
     """(note column, mark column) of a table that names neither: the note goes in the visible text
-    column with the longest cells (it is the widest on the page), the mark "…" in the first column."""
+    column with the longest cells (it is the widest on the page), the mark "…" in the first other column."""
     visible = [c for c in frame.columns if not str(c).startswith("_")]
     if not visible:
         return frame.columns[0], frame.columns[0]
     candidates = [c for c in visible if c not in _NOT_FOR_NOTES] or visible
     head = frame.head(50)  # enough rows to tell a text column from a column of counts
     note = max(candidates, key=lambda c: head[c].astype(str).str.len().mean() if len(head) else 0)
-    return note, visible[0]
+    return note, next((c for c in visible if c != note), note)
 
 
 def truncated(frame: pd.DataFrame, noun: str, note_column: str, mark_column: str,

@@ -1,0 +1,108 @@
+"""Scale: a ledger of many copies of the small fixture (benchmarks/synthetic.py) through every table
+function of present.tables and the printed-row cap; the chart aggregation thresholds on synthetic frames."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+
+import pandas as pd
+import pytest
+
+from armsledger import paths
+from armsledger.analysis import contracts as contract_values
+from armsledger.analysis import exports as export_values
+from armsledger.analysis import halts, inventory, reconcile, surveillance, timeline
+from armsledger.model.ledger import load
+from armsledger.present import markdown as md
+from armsledger.present import tables
+from tests.common import SMALL
+
+# The cap during these tests: small, so that a ledger of a few hundred records overflows every table
+# that grows with the ledger, as 300,000 records overflow the real cap of 1,000.
+CAP = 12
+COPIES = 12
+
+
+def _synthetic():
+    """benchmarks/synthetic.py as a module (the benchmarks folder is no package)."""
+    spec = importlib.util.spec_from_file_location("synthetic", paths.BENCHMARKS / "synthetic.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    """The small fixture ledger copied COPIES times with new ids: every record table grows."""
+    folder = tmp_path_factory.mktemp("big") / "data"
+    per_copy = len(load(SMALL).records)
+    _synthetic().generate(folder, records=per_copy * COPIES, data=SMALL)
+    return load(folder)
+
+
+def _table_frames(ledger) -> dict[str, pd.DataFrame]:
+    """Every table function of present.tables on `ledger`, as the notebooks call them."""
+    items = timeline.build_timeline(ledger)
+    exports = export_values.customs_exports(ledger, "EUR")
+    contracts = contract_values.contract_values(ledger, "EUR")
+    stopped = halts.halts(ledger)
+    return {
+        "ledger_rows": tables.ledger_rows(inventory.rows_per_table(ledger)),
+        "as_text": tables.as_text(inventory.sources_by_type_and_language(ledger)),
+        "record_table": tables.record_table(ledger),
+        "record_list": tables.record_list(ledger),
+        "timeline_items": tables.timeline_items(items),
+        "timeline_table": tables.timeline_table(items),
+        "exports_table": tables.exports_table(exports, "EUR"),
+        "yearly_table": tables.yearly_table(exports, "EUR"),
+        "exporter_table": tables.exporter_table(exports, "EUR"),
+        "contracts_table": tables.contracts_table(contracts, "EUR"),
+        "schedule_table": tables.schedule_table(contract_values.delivery_schedule(contracts), "EUR"),
+        "labelled_totals": tables.labelled_totals(export_values.published_totals(ledger, "EUR"), "EUR"),
+        "reconciliation_table": tables.reconciliation_table(reconcile.reconcile(ledger, "EUR"), "EUR"),
+        "contradictions_table": tables.contradictions_table(reconcile.contradictions(ledger), ledger),
+        "procurements_table": tables.procurements_table(surveillance.procurements(ledger, "EUR"), "EUR"),
+        "surveillance_events_table": tables.surveillance_events_table(surveillance.events(ledger)),
+        "halts_table": tables.halts_table(stopped, halts.flows_during(ledger, stopped), ledger),
+    }
+
+
+def _frame_functions() -> set[str]:
+    """The functions of present.tables that return a table frame."""
+    return {name for name, function in inspect.getmembers(tables, inspect.isfunction)
+            if function.__module__ == tables.__name__
+            and inspect.signature(function).return_annotation == "pd.DataFrame"}
+
+
+def test_every_table_function_is_in_the_scale_test():
+    """A new table function must be added to _table_frames, so that the cap is tested on it too."""
+    source = inspect.getsource(_table_frames)
+    assert {name for name in _frame_functions() if f"tables.{name}(" not in source} == set()
+
+
+def test_every_printed_table_is_capped_with_a_line_saying_how_many_more(big, monkeypatch):
+    monkeypatch.setattr(md, "MAX_PRINTED_ROWS", CAP)
+    frames = _table_frames(big)
+    overflowing = []
+    for name, frame in frames.items():
+        body = md.to_markdown(frame, raw_columns=("sources",)).splitlines()[2:]  # header and separator rows
+        assert len(body) <= CAP + 1, name
+        if len(frame) > CAP:
+            overflowing.append(name)
+            assert len(body) == CAP + 1, name
+            assert f"{len(frame) - CAP:,} more " in body[-1] and " in the data" in body[-1], (name, body[-1])
+            assert "…" in body[-1], name
+    # The tables that grow with the ledger did overflow: the test saw what 300,000 records do.
+    assert {"record_list", "timeline_table", "contracts_table", "reconciliation_table", "contradictions_table",
+            "surveillance_events_table", "procurements_table"} <= set(overflowing)
+
+
+def test_a_table_with_no_note_column_is_capped_too(monkeypatch):
+    monkeypatch.setattr(md, "MAX_PRINTED_ROWS", 3)
+    frame = pd.DataFrame({"_record_id": range(10), "year": [str(2000 + i) for i in range(10)],
+                          "what happened": ["a long sentence about it"] * 10, "sources": ["[@a; @b; @c]"] * 10})
+    shown = md.printed(frame)
+    assert len(shown) == 4 and shown["year"].iloc[-1] == "…"
+    assert shown["what happened"].iloc[-1].startswith("7 more rows in the data: this table lists the first 3 of 10.")
+    assert md.printed(shown).equals(shown)  # capping twice changes nothing
