@@ -106,3 +106,37 @@ def test_a_table_with_no_note_column_is_capped_too(monkeypatch):
     assert len(shown) == 4 and shown["year"].iloc[-1] == "…"
     assert shown["what happened"].iloc[-1].startswith("7 more rows in the data: this table lists the first 3 of 10.")
     assert md.printed(shown).equals(shown)  # capping twice changes nothing
+
+
+# =========================================================================== halts: each flow once
+
+
+def _halt(record_id: str, start: str, end: str | None) -> dict:
+    return {"record_id": record_id, "summary": "stop", "date": start, "earliest": pd.Timestamp(start),
+            "latest": pd.Timestamp(end) if end else pd.NaT, "certainty": "confirmed", "source_ids": ["s"]}
+
+
+def test_a_flow_is_listed_once_under_the_first_halt_in_force():
+    """Many halts over the same months (a synthetic ledger copies one halt thousands of times) must not
+    multiply the flows: each flow goes under the first halt whose period it meets."""
+    from types import SimpleNamespace
+
+    stops = pd.DataFrame([_halt("h1", "2024-03-01", None), _halt("h2", "2024-03-01", None),
+                          _halt("h3", "2024-06-01", "2024-06-30"), _halt("h4", "2026-01-01", "2026-02-01")])
+    days = pd.to_datetime(["2024-02-01", "2024-03-15", "2024-06-10", "2024-02-20"])
+    ends = pd.to_datetime(["2024-02-28", "2024-03-15", "2024-06-10", "2024-03-10"])
+    records = pd.DataFrame({"record_id": ["before", "mar", "jun", "across"], "table": "flights",
+                            "date": ["x"] * 4, "earliest": days, "latest": ends, "certainty": "confirmed",
+                            "source_ids": [["s"]] * 4})
+    during = halts.flows_during(SimpleNamespace(records=records), stops)
+    assert list(during["record_id"]) == ["across", "mar", "jun"] and set(during["halt_id"]) == {"h1"}
+    assert dict(zip(during["record_id"], during["placement"], strict=True)) == {
+        "across": "partly", "mar": "inside", "jun": "inside"}
+    assert halts.within_earlier(stops) == {"h2", "h3", "h4"}  # h1 has no end: every later halt meets it
+
+
+def test_a_download_cell_lists_at_most_max_listed_ids():
+    ids = [f"r{i}" for i in range(tables.MAX_LISTED_IDS + 5)]
+    assert tables.listed_ids(ids[:3]) == ids[:3]
+    listed = tables.listed_ids(ids)
+    assert len(listed) == tables.MAX_LISTED_IDS + 1 and listed[-1] == "… 5 more in the data"
