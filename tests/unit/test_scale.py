@@ -140,3 +140,82 @@ def test_a_download_cell_lists_at_most_max_listed_ids():
     assert tables.listed_ids(ids[:3]) == ids[:3]
     listed = tables.listed_ids(ids)
     assert len(listed) == tables.MAX_LISTED_IDS + 1 and listed[-1] == "… 5 more in the data"
+
+
+# =========================================================================== charts: aggregate, don't overplot
+
+
+@pytest.fixture
+def agg():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from armsledger.present import charts
+
+    return charts
+
+
+START, END = pd.Timestamp("2023-01-01"), pd.Timestamp("2025-12-31")
+
+
+def test_month_counts_count_each_item_in_its_first_month_within_the_axis(agg):
+    items = pd.DataFrame({"earliest": pd.to_datetime(["2022-05-01", "2023-01-10", "2023-01-31", "2023-03-02"])})
+    counts = agg.month_counts(items, START, END)
+    assert len(counts) == 36 and counts.sum() == 4
+    assert counts[pd.Period("2023-01", "M")] == 3 and counts[pd.Period("2023-02", "M")] == 0  # the first clipped
+
+
+def test_a_lane_of_count_items_from_is_bars_per_month_and_fewer_a_strip(small, agg):
+    import matplotlib.pyplot as plt
+
+    items = timeline.build_timeline(small)
+    flights = items[items["lane"] == "Flights"]
+    copies = -(-agg.COUNT_ITEMS_FROM // len(flights))
+    many = pd.concat([flights] * copies, ignore_index=True).iloc[:agg.COUNT_ITEMS_FROM]
+    fig = agg.timeline_chart(pd.concat([items[items["lane"] != "Flights"], many], ignore_index=True), START, END)
+    texts = [t.get_text().replace("\n", " ") for t in fig.axes[1].texts]
+    assert any(t.startswith(f"Flights: {agg.COUNT_ITEMS_FROM:,} items, bars count them per month (most:")
+               for t in texts), texts
+    assert len(fig.axes[1].patches) < 200  # one bar per month, not one mark per item
+    plt.close(fig)
+    fewer = many.iloc[:agg.COUNT_ITEMS_FROM - 1]
+    fig = agg.timeline_chart(pd.concat([items[items["lane"] != "Flights"], fewer], ignore_index=True), START, END)
+    texts = [t.get_text().replace("\n", " ") for t in fig.axes[1].texts]
+    assert f"Flights: {len(fewer):,} items, labelled in the table below" in texts
+    plt.close(fig)
+
+
+def test_more_than_max_labelled_halts_share_one_label_over_merged_bands(small, agg):
+    import matplotlib.pyplot as plt
+
+    items = timeline.build_timeline(small)
+    # The fixture has no halt: an event item made into one, in force from March 2024 with no end.
+    halt = items[items["lane"] == "Diplomacy & statements"].iloc[:1].assign(
+        kind=halts.HALT, date="2024-03", earliest=pd.Timestamp("2024-03-01"), latest=pd.NaT, is_span=True)
+    heights = {}
+    for n in (agg.MAX_LABELLED_HALTS, agg.MAX_LABELLED_HALTS + 1, 400):
+        copies = pd.concat([halt] * n, ignore_index=True).assign(record_id=[f"h{i}" for i in range(n)])
+        fig = agg.timeline_chart(pd.concat([items[items["kind"] != halts.HALT], copies], ignore_index=True),
+                                 START, END)
+        texts = [t.get_text().replace("\n", " ") for t in fig.axes[1].texts]
+        heights[n] = fig.get_size_inches()[1]
+        if n > agg.MAX_LABELLED_HALTS:
+            assert any(t.startswith(f"{n:,} export halts (shaded)") for t in texts), texts
+            assert sum("Export halt from" in t for t in texts) == 0
+        else:
+            assert sum("Export halt from" in t for t in texts) == n
+        plt.close(fig)
+    assert heights[400] == heights[agg.MAX_LABELLED_HALTS + 1]  # the chart does not grow with the halts
+    spans = agg.merged_spans(pd.DataFrame({
+        "earliest": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-06-01"]),
+        "latest": pd.to_datetime(["2024-03-01", pd.NaT, "2024-07-01"])}), END)
+    assert spans == [(pd.Timestamp("2024-01-01"), END)]
+
+
+@pytest.mark.parametrize(("months", "unit", "bars"), [(72, "month", 72), (73, "quarter", 25), (360, "year", 30)])
+def test_coverage_counts_per_quarter_or_year_over_a_long_period(agg, months, unit, bars):
+    index = pd.period_range("1990-01", periods=months, freq="M")
+    coverage = pd.DataFrame({"Flights": 1, "Transfers": 2}, index=index)
+    binned, word = agg.coverage_bins(coverage)
+    assert (word, len(binned)) == (unit, bars)
+    assert binned.to_numpy().sum() == coverage.to_numpy().sum()  # every record still counted
