@@ -219,3 +219,19 @@ def test_coverage_counts_per_quarter_or_year_over_a_long_period(agg, months, uni
     binned, word = agg.coverage_bins(coverage)
     assert (word, len(binned)) == (unit, bars)
     assert binned.to_numpy().sum() == coverage.to_numpy().sum()  # every record still counted
+
+
+# =========================================================================== the bibliography Pandoc reads
+
+
+def test_pandoc_reads_only_the_sources_the_report_cites(tmp_path):
+    import json
+
+    from armsledger.render.pandoc import cited_bibliography
+
+    references = tmp_path / "references.json"
+    references.write_text(json.dumps([{"id": f"src-{i}", "title": str(i)} for i in range(1000)]), encoding="utf-8")
+    page = tmp_path / "index.md"
+    page.write_text("As [@src-1; @src-20] say, and @src-300. Not src-4.", encoding="utf-8")
+    cited = json.loads(cited_bibliography([page], references, tmp_path / "cited.json").read_text(encoding="utf-8"))
+    assert [entry["id"] for entry in cited] == ["src-1", "src-20", "src-300"]
