@@ -89,7 +89,11 @@ def measure(command: list[str], env: dict[str, str]) -> Run:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    output = process.communicate()[0]  # read while sampling, so a full pipe never blocks the child
+    lines = []
+    for line in process.stdout:  # read while sampling, so a full pipe never blocks the child
+        lines.append(f"[{time.perf_counter() - started:7.1f} s | {peak_pss / 2**20:6.0f} MiB] {line}")
+    process.wait()
+    output = "".join(lines)
     wall = time.perf_counter() - started
     done.set()
     sampler.join()
@@ -121,6 +125,27 @@ def step_seconds(output: str, pattern: str) -> float | None:
     """The seconds a build's progress line reports for one step (e.g. the render)."""
     found = re.findall(pattern + r" in ([0-9.]+) s", output)
     return float(found[-1]) if found else None
+
+
+_STAMPED = re.compile(r"^\[\s*([0-9.]+) s \|\s*([0-9]+) MiB\] (.*)$")
+
+
+def steps(output: str) -> list[tuple[str, float, float]]:
+    """(step, seconds, peak MiB so far) per step a build announced ("→ …" lines, stamped by measure):
+    a step's time runs until the next one starts. With --jobs 2 two steps overlap, so the times are
+    where the wall clock went, not what each step would take alone."""
+    stamped = [(float(m[1]), float(m[2]), m[3]) for m in map(_STAMPED.match, output.splitlines()) if m]
+    starts = [(t, mib_, text[2:].strip()) for t, mib_, text in stamped if text.startswith("→ ")]
+    end = stamped[-1][0] if stamped else 0.0
+    return [(name, (starts[i + 1][0] if i + 1 < len(starts) else end) - t, mib_)
+            for i, (t, mib_, name) in enumerate(starts)]
+
+
+def step_table(output: str, top: int = 12) -> str:
+    """The `top` longest steps of a build as Markdown."""
+    rows = sorted(steps(output), key=lambda r: -r[1])[:top]
+    return "\n".join(["| step | seconds until the next step | peak PSS by its start |", "|---|--:|--:|",
+                      *[f"| {name} | {seconds:.1f} | {peak:,.0f} MiB |" for name, seconds, peak in rows]])
 
 
 def edit_one_note(table: Path) -> str:
@@ -204,6 +229,8 @@ class Table:
     def __init__(self) -> None:
         self.rows: list[dict] = []
         self.runs: list[Run] = []
+        self.logs: dict[str, str] = {}  # name → a command's time-stamped output, written beside the table
+        self.details: list[str] = []  # further tables (a build's steps) printed after the main one
 
     def add(self, scenario: str, run: Run | None = None, wall: str = "", note: str = "",
             runs: list[Run] | None = None) -> None:
@@ -302,6 +329,9 @@ def synthetic(table: Table, tmp: Path, records: int, label: str, target: str, jo
     how = f"--jobs {jobs}" + ("" if warm else ", ARMSLEDGER_WARM_KERNELS=0")
     table.add(f"({label}) {size}: `armsledger validate`", checked)
     table.add(f"({label}) {size}: cold build ({how})", built, note="the validation stamp is trusted")
+    table.logs[f"{size}-build-{jobs}-{int(warm)}"] = built.output
+    table.logs[f"{size}-validate"] = checked.output
+    table.details.append(f"Where the {size} build's time went (--jobs {jobs}):\n\n{step_table(built.output)}")
     both = Run(checked.wall + built.wall, max(checked.peak_rss, built.peak_rss), max(checked.peak_pss, built.peak_pss),
                max(checked.returncode, built.returncode), "", checked.load_before, built.load_after)
     table.add(f"({label}) {size}: validate + build", both, note=target)
@@ -351,7 +381,7 @@ def main() -> int:
              "forked kernels share the template's pages). Load average: the 1-minute figure when the command "
              "started → ended, on a machine shared with other builds. Builds use the Pandoc renderer and "
              "`--jobs 2` unless the row says otherwise; every scenario starts with an empty validation cache.")
-    text = f"{header}\n\n{notes}\n\n{table.markdown()}\n"
+    text = f"{header}\n\n{notes}\n\n{table.markdown()}\n" + "".join(f"\n{d}\n" for d in table.details)
     print("\n" + text)
     OUT.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -359,6 +389,8 @@ def main() -> int:
     (OUT / f"bench-{stamp}.json").write_text(json.dumps(
         {"machine": header, "rows": table.rows, "runs": [{k: v for k, v in asdict(r).items() if k != "output"}
                                                          for r in table.runs]}, indent=2) + "\n", encoding="utf-8")
+    for name, log in table.logs.items():
+        (OUT / f"bench-{stamp}-{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.log").write_text(log, encoding="utf-8")
     print(f"written to {OUT / f'bench-{stamp}.md'}", file=sys.stderr)
     failed = [r for r in table.runs if r.returncode != 0]
     if failed:

@@ -235,3 +235,39 @@ def test_pandoc_reads_only_the_sources_the_report_cites(tmp_path):
     page.write_text("As [@src-1; @src-20] say, and @src-300. Not src-4.", encoding="utf-8")
     cited = json.loads(cited_bibliography([page], references, tmp_path / "cited.json").read_text(encoding="utf-8"))
     assert [entry["id"] for entry in cited] == ["src-1", "src-20", "src-300"]
+
+
+# =========================================================================== downloads in constant memory
+
+
+def test_records_json_is_valid_json_and_read_one_record_at_a_time(tmp_path):
+    import json
+
+    from armsledger.pipeline.edition_data import read_records, write_records
+
+    rows = [{"record_id": f"r{i}", "source_ids": ["a", "b"], "note": "x,\n]"} for i in range(3)]
+    path = write_records(rows, tmp_path / "records.json")
+    assert json.loads(path.read_text(encoding="utf-8")) == rows
+    assert list(read_records(path)) == rows
+    assert list(read_records(write_records([], tmp_path / "none.json"))) == []
+    (tmp_path / "indented.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")  # an older build's
+    assert list(read_records(tmp_path / "indented.json")) == rows
+
+
+def test_the_workbook_streams_one_sheet_per_csv_after_a_readme(tmp_path):
+    from openpyxl import load_workbook
+
+    from armsledger.pipeline import downloads
+
+    files = []
+    for name in ("table-a", "table-b"):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("id,value\nx,1.5\n'=y,2\n", encoding="utf-8")
+        files.append(path)
+    about = dict.fromkeys(("edition", "title", "version", "build_date"), "")
+    target = downloads.write_workbook(files, tmp_path / "book.xlsx", about)
+    book = load_workbook(target, read_only=True)
+    assert book.sheetnames == ["README", "a", "b"]
+    assert [list(r) for r in book["a"].iter_rows(values_only=True)] == [["id", "value"], ["x", 1.5], ["'=y", 2.0]]
+    readme = [r[0] for r in book["README"].iter_rows(values_only=True) if r]
+    assert "a" in readme and "b" in readme

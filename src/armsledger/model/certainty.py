@@ -86,7 +86,8 @@ def record_certainty(claims: pd.DataFrame, sources: pd.DataFrame, records: pd.Da
     # (about three minutes for 30,000 records).
     columns = ["record_id", "source_id", "stance", "credibility", "reliability", "grade", "strong", "primary", "root"]
     by_record: dict[str, list[dict]] = {}
-    for values in zip(*(graded[c].tolist() for c in columns), strict=True):
+    # to_numpy first: tolist() on a pandas string column fetches its items one __getitem__ at a time.
+    for values in zip(*(graded[c].to_numpy(dtype=object).tolist() for c in columns), strict=True):
         claim = dict(zip(columns, values, strict=True))
         by_record.setdefault(claim["record_id"], []).append(claim)
 

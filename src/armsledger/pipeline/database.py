@@ -17,6 +17,7 @@ from pathlib import Path
 from armsledger.model.params import Edition
 from armsledger.model.schema import Schema, Table
 from armsledger.model.schema import load as load_schema
+from armsledger.pipeline.edition_data import read_records
 from armsledger.pipeline.project import DATA_LICENCE, Project
 
 DB_NAME = "armsledger.db"
@@ -184,7 +185,7 @@ def write(edition_dir: Path, edition: Edition, data_version: str, project: Proje
         fields = search_fields(table)
         if fields:
             db[table.name].enable_fts(fields, fts_version="FTS5", tokenize=TOKENIZER)
-    records = json.loads((edition_dir / "records.json").read_text(encoding="utf-8"))
+    records = read_records(edition_dir / "records.json")  # streamed: never all in memory
     columns = {name: (float if name.startswith(("amount", "value_e", "value_u", "fx_rate")) else
                       int if name in ("count", "independent_sources", "supporting_claims", "opposing_claims")
                       else str) for name in RECORD_COLUMNS}
