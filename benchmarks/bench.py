@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,7 @@ class Run:
     output: str = field(repr=False)
     load_before: float = 0.0  # 1-minute load average when the command started and when it ended
     load_after: float = 0.0
+    cpu: float = 0.0  # seconds of CPU (user + system) of the command and every descendant it waited for
 
 
 def _tree(root: psutil.Process) -> list[psutil.Process]:
@@ -65,6 +67,8 @@ def measure(command: list[str], env: dict[str, str]) -> Run:
     PSS divides each shared page among its sharers, so the PSS sum is what the tree occupies.
     (`getrusage(RUSAGE_CHILDREN).ru_maxrss` is neither: it is the largest single descendant.)"""
     load_before = os.getloadavg()[0]
+    # CPU time does not stretch when other jobs share the machine, as wall time does.
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
@@ -99,7 +103,14 @@ def measure(command: list[str], env: dict[str, str]) -> Run:
     sampler.join()
     if process.returncode != 0:
         print(f"! {' '.join(command)} exited with {process.returncode}:\n{output[-3000:]}", file=sys.stderr)
-    return Run(wall, peak_rss, peak_pss, process.returncode, output, load_before, os.getloadavg()[0])
+    return Run(wall, peak_rss, peak_pss, process.returncode, output, load_before, os.getloadavg()[0],
+               _children_cpu() - cpu_before)
+
+
+def _children_cpu() -> float:
+    """User + system seconds of this process's ended children (and theirs, as each was waited for)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def environment(cache: Path, warm: bool = True) -> dict[str, str]:
@@ -214,7 +225,7 @@ def median_run(runs: list[Run]) -> Run:
     middle = ordered[len(ordered) // 2]
     return Run(middle.wall, max(r.peak_rss for r in runs), max(r.peak_pss for r in runs),
                max(r.returncode for r in runs), middle.output, min(r.load_before for r in runs),
-               max(r.load_after for r in runs))
+               max(r.load_after for r in runs), middle.cpu)
 
 
 def spread(runs: list[Run], digits: int = 1) -> str:
@@ -235,18 +246,19 @@ class Table:
     def add(self, scenario: str, run: Run | None = None, wall: str = "", note: str = "",
             runs: list[Run] | None = None) -> None:
         self.runs.extend(runs or ([run] if run else []))
-        row = {"scenario": scenario, "wall": wall, "rss": "", "pss": "", "load": "", "note": note}
+        row = {"scenario": scenario, "wall": wall, "cpu": "", "rss": "", "pss": "", "load": "", "note": note}
         if run is not None:
-            row.update(wall=wall or f"{run.wall:.1f} s", rss=mib(run.peak_rss), pss=mib(run.peak_pss),
+            row.update(wall=wall or f"{run.wall:.1f} s", cpu=f"{run.cpu:.0f} s", rss=mib(run.peak_rss),
+                       pss=mib(run.peak_pss),
                        load=f"{run.load_before:.1f} → {run.load_after:.1f}", seconds=round(run.wall, 2),
                        peak_rss_bytes=run.peak_rss, peak_pss_bytes=run.peak_pss, returncode=run.returncode)
         self.rows.append(row)
         print(f"  {scenario}: {row['wall']} {row['pss']} (load {row['load']}) {note}", file=sys.stderr, flush=True)
 
     def markdown(self) -> str:
-        lines = ["| scenario | wall time | peak memory (PSS) | peak RSS sum | load average | note |",
-                 "|---|--:|--:|--:|--:|---|"]
-        lines += ["| " + " | ".join(r[k] for k in ("scenario", "wall", "pss", "rss", "load", "note")) + " |"
+        lines = ["| scenario | wall time | CPU time | peak memory (PSS) | peak RSS sum | load average | note |",
+                 "|---|--:|--:|--:|--:|--:|---|"]
+        lines += ["| " + " | ".join(r[k] for k in ("scenario", "wall", "cpu", "pss", "rss", "load", "note")) + " |"
                   for r in self.rows]
         return "\n".join(lines)
 
@@ -333,7 +345,8 @@ def synthetic(table: Table, tmp: Path, records: int, label: str, target: str, jo
     table.logs[f"{size}-validate"] = checked.output
     table.details.append(f"Where the {size} build's time went (--jobs {jobs}):\n\n{step_table(built.output)}")
     both = Run(checked.wall + built.wall, max(checked.peak_rss, built.peak_rss), max(checked.peak_pss, built.peak_pss),
-               max(checked.returncode, built.returncode), "", checked.load_before, built.load_after)
+               max(checked.returncode, built.returncode), "", checked.load_before, built.load_after,
+               checked.cpu + built.cpu)
     table.add(f"({label}) {size}: validate + build", both, note=target)
 
 
@@ -348,13 +361,16 @@ def main() -> int:
     parser.add_argument("--memory-variants", action="store_true",
                         help="also build the large ledger with --jobs 1 and without warm kernels")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--workdir", type=Path, help="work in this folder (kept), reusing its synthetic ledgers")
     args = parser.parse_args()
     if args.naive:
         naive(Path(args.naive[0]), Path(args.naive[1]))
         return 0
 
     header = machine()
-    tmp = Path(tempfile.mkdtemp(prefix="armsledger-bench-"))
+    tmp = args.workdir or Path(tempfile.mkdtemp(prefix="armsledger-bench-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    args.keep = args.keep or bool(args.workdir)
     table = Table()
     try:
         print(f"benchmarking in {tmp} …", file=sys.stderr, flush=True)
