@@ -271,3 +271,23 @@ def test_the_workbook_streams_one_sheet_per_csv_after_a_readme(tmp_path):
     assert [list(r) for r in book["a"].iter_rows(values_only=True)] == [["id", "value"], ["x", 1.5], ["'=y", 2.0]]
     readme = [r[0] for r in book["README"].iter_rows(values_only=True) if r]
     assert "a" in readme and "b" in readme
+
+
+# =========================================================================== validation's quick pass
+
+
+@pytest.mark.parametrize("overlay", [None, *sorted(p.name for p in (SMALL.parent / "bad").iterdir())])
+def test_the_quick_pass_finds_what_frictionless_finds(make_ledger, monkeypatch, overlay):
+    """validate.fastpath may only skip Frictionless where Frictionless finds nothing: on the valid
+    fixture and every broken one, validation reports the same problems with the quick pass as with
+    Frictionless always run."""
+    from armsledger.validate import fastpath, tabular, validate
+
+    data = make_ledger(f"bad/{overlay}" if overlay else None)
+    verdicts = []
+    monkeypatch.setattr(tabular, "surely_clean", lambda *a: verdicts.append(fastpath.surely_clean(*a)) or verdicts[-1])
+    quick = validate(data).problems
+    monkeypatch.setattr(tabular, "surely_clean", lambda *a: False)
+    assert validate(data).problems == quick, overlay
+    if overlay is None:
+        assert verdicts == [True]  # the valid fixture takes the quick way
