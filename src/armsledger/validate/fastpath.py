@@ -11,6 +11,7 @@ invalid one is checked exactly as before."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 # Cells these accept are read by Frictionless as the same type; others may be too (Frictionless is
@@ -23,13 +24,19 @@ _KNOWN_CONSTRAINTS = {"required", "pattern", "enum", "minimum", "maximum", "uniq
 _KNOWN_FIELD_KEYS = {"name", "type", "format", "constraints", "description", "title", "armsledger"}
 
 
+@functools.lru_cache(maxsize=1)
+def _uri_validator():
+    import rfc3986
+
+    return rfc3986.validators.Validator().require_presence_of("scheme")
+
+
 def _uri(cell: str) -> bool:
     """Frictionless's own test of a `uri` cell (rfc3986, a scheme required): the same answer."""
     import rfc3986
 
-    validator = rfc3986.validators.Validator().require_presence_of("scheme")
     try:
-        validator.validate(rfc3986.uri_reference(cell))
+        _uri_validator().validate(rfc3986.uri_reference(cell))
     except rfc3986.exceptions.ValidationError:
         return False
     return True
