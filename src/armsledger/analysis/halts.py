@@ -31,7 +31,7 @@ def within_earlier(halt_frame: pd.DataFrame) -> set[str]:
     """Halts whose period meets that of an earlier halt (flows_during lists their flows under the
     earlier one). `halt_frame` is sorted by start, so it is enough to compare each start with the
     latest end before it."""
-    ends = halt_frame["latest"].fillna(pd.Timestamp.max)
+    ends = halt_frame["latest"].astype("datetime64[ns]").fillna(pd.Timestamp.max)  # an open end: for ever
     latest_before = ends.cummax().shift(1)
     meets = halt_frame["earliest"].notna() & (halt_frame["earliest"] <= latest_before)
     return set(halt_frame.loc[meets, "record_id"])
