@@ -40,7 +40,7 @@ check: $(STAMP) ## lint code, check notebooks are stripped, validate data with t
 	@if [ -d $(ARCHIVE) ]; then $(BIN)/armsledger validate --archive $(ARCHIVE); else $(BIN)/armsledger validate; fi
 	$(BIN)/zizmor --offline --min-severity medium --config .github/zizmor.yml .github/workflows/report.yml
 
-bench: $(STAMP) ## measure cold, no-op and one-table builds and a 30,000-record ledger (figures, not pass/fail)
+bench: $(STAMP) ## measure cold, no-op and one-table builds, both renderers, 30,000- and 300,000-record ledgers (figures)
 	$(BIN)/python benchmarks/bench.py
 
 clean: ## remove build outputs (keeps .venv)

@@ -1,123 +1,121 @@
-"""A synthetic, valid ledger of any size (SIPRI scale: tens of thousands of records) for benchmarks.
+"""A synthetic ledger of any size for the benchmarks: the real ledger copied over and over with new ids.
 
-The values are random but consistent: every record has claims whose figures agree with it, so the
-whole ledger passes `armsledger validate`. Nothing here is real data.
+Copy 0 is the real data; copy k renames every record and claim (`<id>-x<k>`), and shares a group of
+renamed sources (one per 4 copies) and entities (one per 10 copies) with other copies, so that every
+table grows. Names, titles and URLs are changed only as far as the validator's duplicate checks need;
+figures, dates and amounts are kept, so each copy validates for the same reasons the real ledger does.
+Nothing here is new data.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import random
-import shutil
+import math
 from pathlib import Path
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+from armsledger import paths
+from armsledger.model import schema as schema_module
+
+# How many copies share one renamed set of sources / entities. The real ledger has about 1.3 sources
+# and 0.9 entities per record, as a small ledger of one story does; a large one cites the same outlets
+# and parties again and again. Shared groups give about 0.2 sources and 0.06 entities per record.
+COPIES_PER_SOURCE_GROUP = 4
+COPIES_PER_ENTITY_GROUP = 10
 
 
-def _write(path: Path, fields: list[str], rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({f: row.get(f, "") for f in fields})
+def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
 
 
-def generate(target: Path, records: int = 30_000, schema: Path | None = None, seed: int = 7) -> dict[str, int]:
-    """Write a ledger of about `records` records (plus sources, entities and claims) to `target`."""
-    rng = random.Random(seed)
-    from armsledger import paths
+def _reference_fields(table: schema_module.Table) -> list[str]:
+    """Fields whose values (or `|`-separated items) are ids of some table."""
+    fields = set(table.references) | set(table.of_kind("id_list"))
+    if table.role in ("claims", "corrections"):
+        fields.add("record_id")  # any record: the schema cannot declare it a foreign key
+    return sorted(f for f in fields if f != table.primary_key)
 
-    schema = schema or paths.DATAPACKAGE
+
+def _suffix(role: str, copy: int) -> str:
+    """The id suffix of `copy` for a table of `role` ("" = the real ids)."""
+    if role == "sources":
+        group = copy // COPIES_PER_SOURCE_GROUP
+        return f"-s{group}" if group else ""
+    if role == "entities":
+        group = copy // COPIES_PER_ENTITY_GROUP
+        return f"-g{group}" if group else ""
+    if role == "vocabulary":
+        return ""  # categories are a fixed vocabulary
+    return f"-x{copy}" if copy else ""
+
+
+def _renamed(value: str, ids: dict[str, str]) -> str:
+    if "|" in value:
+        return "|".join(ids.get(item, item) for item in value.split("|"))
+    return ids.get(value, value)
+
+
+def generate(target: Path, records: int = 30_000, data: Path | None = None) -> dict[str, int]:
+    """Write a ledger of at least `records` records (rows of the record tables), made from the ledger
+    in `data` (default: the project's), to `target`; returns the row count of each table."""
+    data = Path(data or paths.DATA)
+    schema = schema_module.load(data)
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(schema, target / "datapackage.json")
-    package = json.loads(schema.read_text(encoding="utf-8"))
-    fields = {r["name"]: [f["name"] for f in r["schema"]["fields"]] for r in package["resources"]}
-
-    n_sources = max(records // 15, 10)
-    sources = [{"source_id": f"src-{i:05d}", "publisher": f"Outlet {i % 97}", "title": f"Synthetic report {i}",
-                "published": f"{2015 + i % 11}-{1 + i % 12:02d}-{1 + i % 28:02d}", "published_basis": "page",
-                "url": f"https://example.org/report/{i}", "language": "en", "source_type": "news",
-                "reliability": "ABC"[i % 3],
-                "derived_from": f"src-{i - 1:05d}" if i % 5 == 4 else ""} for i in range(n_sources)]
-    # Sources are dated 2015–2025; every record below dates from a year before its sources (`year`, set
-    # before each record's claims), and the ledger is read as of the end of 2025.
-    states = [("serbia", "Serbia", "SRB"), ("israel", "Israel", "ISR")] + [
-        (f"state-{c.lower()}", f"State {c}", c) for c in ("FRA", "DEU", "ITA", "POL", "AUT", "HUN", "GRC", "ROU")]
-    entities = [{"entity_id": e, "name": n, "type": "state", "country": c} for e, n, c in states]
-    companies = [f"company-{i:03d}" for i in range(150)]
-    entities += [{"entity_id": c, "name": f"Company {i}", "aliases": f"Co{i}", "type": "company",
-                  "country": states[i % len(states)][2]} for i, c in enumerate(companies)]
-    categories = [{"category": "ammunition", "label": "Ammunition"}, {"category": "uav", "label": "UAV"}]
-
-    transfers, flights, events, contracts, lines, aggregates, claims = [], [], [], [], [], [], []
-
-    def claim(record: str, figure: str = "", fields_: str = "", credibility: int = 2) -> None:
-        source = rng.randrange(n_sources)
-        while int(sources[source]["published"][:4]) <= year:  # a source reports what had happened
-            source = rng.randrange(n_sources)
-        claims.append({"claim_id": f"c-{len(claims):06d}", "record_id": record, "source_id": f"src-{source:05d}",
-                       "figure": figure, "fields": fields_ if figure else "", "credibility": credibility,
-                       "stance": "supports"})
-
-    share = {"transfers": 0.6, "flights": 0.15, "events": 0.12, "contracts": 0.1, "aggregates": 0.03}
-    for i in range(int(records * share["transfers"])):
-        year, month = 2014 + i % 10, 1 + (i // 10) % 12
-        amount = rng.randrange(10, 9_999) * 1000
-        record = f"tr-{i:06d}"
-        transfers.append({"transfer_id": record, "date": f"{year}-{month:02d}", "exporter_id": rng.choice(companies),
-                          "importer_id": rng.choice(states)[0], "items": "ammunition", "category": "ammunition",
-                          "amount": amount, "amount_kind": "exact", "currency": "EUR",
-                          "value_basis": "customs_declared", "mode": "air"})
-        claim(record, f"{amount:,} euros", "amount")
-        if i % 3 == 0:
-            claim(record, "", "", credibility=3)
-    for i in range(int(records * share["flights"])):
-        year, month, day = 2014 + i % 10, 1 + i % 12, 1 + i % 28
-        record = f"fl-{i:06d}"
-        count = 1 + i % 5
-        flights.append({"flight_id": record, "date": f"{year}-{month:02d}-{day:02d}", "aircraft": "Boeing 707",
-                        "origin": "BEG", "destination": "Nevatim", "count": count, "count_kind": "exact"})
-        claim(record, f"{MONTHS[month - 1]} {day}", "date")
-    for i in range(int(records * share["events"])):
-        record, year = f"ev-{i:06d}", 2014 + i % 10
-        events.append({"event_id": record, "date": f"{2014 + i % 10}-{1 + i % 12:02d}", "kind": "meeting",
-                       "domain": "diplomacy", "entity_ids": "serbia|israel",
-                       "summary": f"Synthetic meeting number {i} between officials."})
-        claim(record)
-    for i in range(int(records * share["contracts"])):
-        record, year = f"ct-{i:06d}", 2014 + i % 10
-        amount = rng.randrange(1, 900) * 1_000_000
-        contracts.append({"contract_id": record, "kind": "purchase", "supplier_id": rng.choice(companies),
-                          "recipient_id": rng.choice(states)[0], "title": f"Synthetic contract {i}",
-                          "domain": "arms", "status": "signed", "signed": f"{2014 + i % 10}-{1 + i % 12:02d}",
-                          "delivery": f"{2015 + i % 10}-01/{2017 + i % 10}-06", "amount": amount,
-                          "amount_kind": "exact", "currency": "USD", "value_basis": "contract_total"})
-        claim(record, f"${amount // 1_000_000} million", "amount")
-        if i % 4 == 0:
-            lines.append({"line_id": f"ln-{i:06d}", "contract_id": record, "designation": "Hermes 900",
-                          "category": "uav"})
-            claim(f"ln-{i:06d}", "Hermes 900", "designation")
-    for i in range(int(records * share["aggregates"])):
-        record = f"ag-{i:06d}"
-        year = 2014 + i % 10
-        amount = rng.randrange(1, 500) * 100_000
-        aggregates.append({"aggregate_id": record, "period": str(year), "exporter_id": rng.choice(states)[0],
-                           "importer_id": "israel", "scope": "arms_exports", "basis": "customs", "amount": amount,
-                           "amount_kind": "approx", "currency": "EUR", "value_basis": "customs_declared"})
-        claim(record, f"{amount / 1_000_000:.1f} million euros", "amount")
-
-    tables = {"sources": sources, "entities": entities, "categories": categories, "transfers": transfers,
-              "flights": flights, "events": events, "contracts": contracts, "contract_lines": lines,
-              "aggregates": aggregates, "claims": claims}
-    for name in fields:  # every table the schema names (corrections: header only)
-        _write(target / f"{name}.csv", fields[name], tables.get(name, []))
-    return {name: len(rows) for name, rows in tables.items()}
+    (target / schema_module.DESCRIPTOR).write_bytes((data / schema_module.DESCRIPTOR).read_bytes())
+    tables = {t.name: (t, *_read(data / t.path)) for t in schema.tables}
+    per_copy = sum(len(rows) for t, _, rows in tables.values() if t.role == "record")
+    copies = max(1, math.ceil(records / max(per_copy, 1)))
+    owner_role = {row[t.primary_key]: t.role for t, _, rows in tables.values() if t.primary_key for row in rows}
+    counts = dict.fromkeys(tables, 0)
+    handles = {}
+    try:
+        writers = {}
+        for name, (table, header, _) in tables.items():
+            handles[name] = (target / table.path).open("w", encoding="utf-8", newline="")
+            writers[name] = csv.DictWriter(handles[name], fieldnames=header, lineterminator="\n")
+            writers[name].writeheader()
+        for copy in range(copies):
+            suffixes = {role: _suffix(role, copy) for role in schema_module.ROLES}
+            ids = {old: old + suffixes[role] for old, role in owner_role.items() if suffixes[role]}
+            for name, (table, _, rows) in tables.items():
+                suffix = suffixes[table.role]
+                # A shared group is written once, by the first copy that uses it.
+                first_of_group = (table.role == "sources" and copy % COPIES_PER_SOURCE_GROUP == 0) or (
+                    table.role == "entities" and copy % COPIES_PER_ENTITY_GROUP == 0)
+                if (table.role in ("sources", "entities") and not first_of_group) or (
+                        table.role == "vocabulary" and copy):
+                    continue
+                references = _reference_fields(table)
+                for row in rows:
+                    new = dict(row)
+                    if table.primary_key:
+                        new[table.primary_key] = row[table.primary_key] + suffix
+                    for field in references:
+                        if row.get(field):
+                            new[field] = _renamed(row[field], ids)
+                    if suffix and table.role == "sources":
+                        # Distinct sources, not one source entered twice: title and address differ.
+                        new["title"] = f"{row['title']} (copy {suffix[2:]})"
+                        if row.get("url"):
+                            new["url"] = f"{row['url']}#copy-{suffix[2:]}"
+                    if suffix and table.role == "entities":
+                        # A new party, still found under the name the claims quote.
+                        new["name"] = f"{row['name']} {suffix[2:]}"
+                        new["aliases"] = "|".join(filter(None, [row.get("aliases", ""), row["name"]]))
+                    writers[name].writerow(new)
+                    counts[name] += 1
+    finally:
+        for handle in handles.values():
+            handle.close()
+    return counts
 
 
 if __name__ == "__main__":
     import sys
 
-    counts = generate(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 30_000)
-    print(counts)
+    if len(sys.argv) < 2:
+        sys.exit("usage: synthetic.py TARGET [RECORDS] [DATA]")
+    print(json.dumps(generate(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 30_000,
+                              Path(sys.argv[3]) if len(sys.argv) > 3 else None)))

@@ -201,7 +201,7 @@ def test_long_tables_list_the_first_rows_and_say_how_many_there_are(small, items
     assert list(appendix["id"].iloc[:10]) == list(tables.record_table(small)["id"].iloc[:10])
     closing = appendix.iloc[-1]
     assert closing["id"] == "…" and closing["sources"] == ""
-    assert closing["what"] == ("25 more records are not listed: this table lists the first 10 of 35. Every one is "
+    assert closing["what"] == ("25 more records in the data: this table lists the first 10 of 35. Every one is "
                                "in the published data package (data/armsledger-data.zip).")
     shown = md.printed(tables.timeline_table(timeline.build_timeline(small)))
     assert len(shown) == 11 and shown["item"].iloc[-1].startswith(f"{len(timeline.build_timeline(small)) - 10} more")

@@ -74,7 +74,7 @@ def rows_by_id(ledger: Ledger) -> dict[str, dict[str, dict]]:
     for spec in ledger.schema.records:
         frame = ledger.tables[spec.name]
         columns = list(frame.columns)
-        values = zip(*(frame[c].tolist() for c in columns), strict=True)
+        values = zip(*(frame[c].to_numpy(dtype=object).tolist() for c in columns), strict=True)  # fast on strings
         rows = [dict(zip(columns, row, strict=True)) for row in values]
         out[spec.name] = {row[spec.primary_key]: row for row in rows}
     return out

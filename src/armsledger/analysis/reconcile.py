@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -128,6 +129,44 @@ def _money_rows(ledger: Ledger, agg, window: DateRange,
     return inside, partly
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """The ledger rows one total covers, summed: the same for every total of that period and parties."""
+
+    low: float
+    high: float
+    point: float
+    tolerance: float  # the rounding the rows' own figures carry
+    record_ids: list[str]
+    months: set[str]  # months the rows account for (_pinned_months)
+    undisclosed: int
+    partly: list[str]  # rows only partly in the period, left out
+
+
+def _flight_coverage(counted: pd.DataFrame, window: DateRange) -> Coverage:
+    """The flights of `counted` inside `window`: counted low (at least), high (open when a count is
+    a lower bound or missing)."""
+    placed = counted.assign(placement=_placements(window, counted["earliest"], counted["latest"]))
+    inside = placed[placed["placement"] == "inside"]
+    partly = placed[placed["placement"] == "partly"]
+    low = float(inside["count"].fillna(0).sum())
+    open_ended = (inside["count_kind"] == "at_least").any() or inside["count"].isna().any()
+    return Coverage(low, math.inf if open_ended else low, low, 0.0, list(inside["flight_id"]),
+                    _pinned_months(inside["earliest"], inside["latest"]), 0,
+                    list(partly.iloc[:, 0]) if not partly.empty else [])
+
+
+def _money_coverage(inside: pd.DataFrame, partly: pd.DataFrame) -> Coverage:
+    """Sums of the valued rows `inside` a total (in its currency), and the rows it leaves out."""
+    if inside.empty:
+        return Coverage(0.0, 0.0, 0.0, 0.0, [], set(), 0, list(partly.iloc[:, 0]) if not partly.empty else [])
+    point = float(inside["value"].sum(min_count=1))
+    return Coverage(float(inside["low"].sum()), float(inside["high"].sum()), 0.0 if pd.isna(point) else point,
+                    float(inside["tolerance"].sum()), list(inside["transfer_id"]),
+                    _pinned_months(inside["earliest"], inside["latest"]), int(inside["value"].isna().sum()),
+                    list(partly.iloc[:, 0]) if not partly.empty else [])
+
+
 def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     """One row per published total: the total, the sum of covered rows (point, low, high), the gap
     (published − rows) with its rounding tolerance, the months left without rows, and the status.
@@ -144,6 +183,10 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     restates, restated_by = restatements(aggregates)
     rows = []
     flows_by_pair: dict[tuple, pd.DataFrame] = {}
+    # Totals that restate, copy or convert one another share their period and parties, and so the rows
+    # they cover: each distinct coverage is computed once (a large ledger has tens of thousands of totals
+    # but far fewer distinct periods and parties; pandas costs milliseconds per total).
+    covered_by: dict[tuple, Coverage] = {}
     for agg in aggregates.itertuples(index=False):
         window = parse_edtf(agg.period)
         months = _months(window)
@@ -151,34 +194,25 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             published = float(agg.count) if not pd.isna(agg.count) else math.nan
             published_low = published
             published_high = math.inf if agg.count_kind == "at_least" else published
-            counted = _flights_of(flights, agg.operator_id, lineage)
-            placed = counted.assign(placement=_placements(window, counted["earliest"], counted["latest"]))
-            inside = placed[placed["placement"] == "inside"]
-            partly = placed[placed["placement"] == "partly"]
-            rows_low = float(inside["count"].fillna(0).sum())
-            open_ended = (inside["count_kind"] == "at_least").any() or inside["count"].isna().any()
-            rows_high = math.inf if open_ended else rows_low
-            rows_point, tolerance, unit = rows_low, 0.0, "flights"
-            ids = list(inside["flight_id"])
-            covered = _pinned_months(inside["earliest"], inside["latest"])
-            rate = 1.0
+            key = ("flights", agg.operator_id, agg.period)
+            if key not in covered_by:
+                covered_by[key] = _flight_coverage(_flights_of(flights, agg.operator_id, lineage), window)
+            cover = covered_by[key]
+            tolerance, unit, rate = 0.0, "flights", 1.0
         else:
             point, published_low, published_high = fx.value_bounds(agg.amount, agg.amount_max, agg.amount_kind)
             published = point
-            inside, partly = _money_rows(ledger, agg, window, flows_by_pair)
-            rows_low = float(inside["low"].sum()) if not inside.empty else 0.0
-            rows_high = float(inside["high"].sum()) if not inside.empty else 0.0
-            rows_point = float(inside["value"].sum(min_count=1)) if not inside.empty else 0.0
-            rows_point = 0.0 if pd.isna(rows_point) else rows_point
-            tolerance = rounding_half_unit(agg.amount, agg.amount_kind) + (
-                float(inside["tolerance"].sum()) if not inside.empty else 0.0)
+            key = ("money", agg.exporter_id, agg.importer_id, agg.basis, agg.period, agg.currency)
+            if key not in covered_by:
+                covered_by[key] = _money_coverage(*_money_rows(ledger, agg, window, flows_by_pair))
+            cover = covered_by[key]
+            tolerance = rounding_half_unit(agg.amount, agg.amount_kind) + cover.tolerance
             unit = agg.currency
-            ids = list(inside["transfer_id"])
-            covered = _pinned_months(inside["earliest"], inside["latest"])
             rate = (fx.fx_rate(agg.currency, currency, agg.value_date or agg.period).rate
                     if agg.currency else math.nan)
+        rows_low, rows_high, rows_point = cover.low, cover.high, cover.point
+        ids, covered, undisclosed = cover.record_ids, cover.months, cover.undisclosed
         gap = published - rows_point if not math.isnan(published) else math.nan
-        undisclosed = int(inside["value"].isna().sum()) if agg.scope != "military_flights" and not inside.empty else 0
         rows.append({
             "aggregate_id": agg.aggregate_id,
             "scope": agg.scope,
@@ -200,7 +234,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             "months_without_rows": ([m for m in months if m not in covered]
                                     if window.precision in ("set", "interval", "month") and len(months) <= 36 else []),
             "record_ids": ids,
-            "partly_overlapping": list(partly.iloc[:, 0]) if not partly.empty else [],
+            "partly_overlapping": cover.partly,
             "display_rate": rate,
             "published_display": published * rate if agg.scope != "military_flights" else published,
             "rows_sum_display": rows_point * rate if agg.scope != "military_flights" else rows_point,
@@ -311,7 +345,7 @@ def summarise(recon: pd.DataFrame, conflicts: pd.DataFrame) -> dict:
         "by_status": {s: int((recon["status"] == s).sum()) for s in sorted(set(recon["status"]))},
         "gaps": {r.aggregate_id: {"published": r.published, "rows_sum": r.rows_sum, "gap": r.gap,
                                   "tolerance": r.tolerance, "unit": r.unit, "status": r.status,
-                                  "months_without_rows": list(r.months_without_rows), "record_ids": list(r.record_ids)}
+                                  "months_without_rows": list(r.months_without_rows), "rows": int(r.rows)}
                  for r in recon.itertuples(index=False)},
         "largest_gap": None if largest is None else {
             "aggregate_id": largest["aggregate_id"], "period": largest["period"],

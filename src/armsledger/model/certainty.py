@@ -100,7 +100,8 @@ def graded_claims(claims: pd.DataFrame, sources: pd.DataFrame) -> list[dict]:
     columns = ["record_id", "source_id", "stance", "credibility"]
     optional = {name: claims[name].fillna("").astype(str).tolist() if name in claims else [""] * len(claims)
                 for name in ("fields", "note")}
-    for i, values in enumerate(zip(*(claims[c].tolist() for c in columns), strict=True)):
+    # to_numpy first: tolist() on a pandas string column fetches its items one __getitem__ at a time.
+    for i, values in enumerate(zip(*(claims[c].to_numpy(dtype=object).tolist() for c in columns), strict=True)):
         claim = dict(zip(columns, values, strict=True))
         source = claim["source_id"]
         root = roots.get(source, source)

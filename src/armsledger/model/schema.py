@@ -72,17 +72,23 @@ class Table:
     foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (field, target table, target field)
     descriptor: dict = field(default_factory=dict, compare=False, repr=False)
 
+    # Computed once per table (cached_property writes the instance's __dict__, which a frozen
+    # dataclass allows): validation asks for them once per row and field, millions of times.
     @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
+    @cached_property
+    def _fields_by_name(self) -> dict[str, Field]:
+        return {f.name: f for f in reversed(self.fields)}  # reversed: the first of a repeated name wins
+
     def field(self, name: str) -> Field | None:
-        return next((f for f in self.fields if f.name == name), None)
+        return self._fields_by_name.get(name)
 
     def of_kind(self, kind: str) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields if f.kind == kind)
 
-    @property
+    @cached_property
     def references(self) -> dict[str, tuple[str, str]]:
         """Single-field foreign keys: field → (table, field)."""
         return {name: (table, target) for name, table, target in self.foreign_keys}

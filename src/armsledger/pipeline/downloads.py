@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import itertools
 import re
 import shutil
 import zipfile
@@ -35,14 +35,19 @@ third-party publications, which keep their own copyright. Cite the original repo
 
 def write_records_csv(records_json: Path, target: Path) -> int:
     """records.json (pipeline.edition_data) as a flat CSV, lists joined with '; ', text formula-safe."""
-    rows = json.loads(records_json.read_text(encoding="utf-8"))
-    header = list(rows[0]) if rows else ["record_id", "table"]
+    from armsledger.pipeline.edition_data import read_records
+
+    rows = read_records(records_json)
+    first = next(rows, None)
+    header = list(first) if first else ["record_id", "table"]
+    count = 0
     with open(target, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        for row in rows:
+        for row in itertools.chain([first] if first else [], rows):
             writer.writerow([_cell(row.get(name)) for name in header])
-    return len(rows)
+            count += 1
+    return count
 
 
 def _cell(value) -> object:
@@ -68,19 +73,25 @@ def write(edition_dir: Path, about: dict) -> Path:
 
 def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
     """One sheet per CSV (named after it, at most 31 characters) and a README sheet first. Cells are
-    written as the CSV holds them (already formula-safe); openpyxl would read a leading = as a formula."""
+    written as the CSV holds them (already formula-safe); openpyxl would read a leading = as a formula.
+
+    Written in openpyxl's write-only mode: rows stream to disk as they are read, so memory stays
+    constant (the default mode keeps every cell as an object: gigabytes for 300,000 records)."""
     from openpyxl import Workbook
 
-    book = Workbook()
-    readme = book.active
-    readme.title = "README"
+    book = Workbook(write_only=True)
+    names: list[str] = []
+    for path in csv_files:  # named first: the README lists them before they are written
+        names.append(_sheet_name(path.stem, names))
+    readme = book.create_sheet("README")
     for line in README.format(**about).splitlines():
         readme.append([line])
     readme.append([])
     readme.append(["sheet", "file"])
-    for path in csv_files:
-        sheet = book.create_sheet(_sheet_name(path.stem, book.sheetnames))
-        readme.append([sheet.title, f"data/tables/{path.name}"])
+    for name, path in zip(names, csv_files, strict=True):
+        readme.append([name, f"data/tables/{path.name}"])
+    for name, path in zip(names, csv_files, strict=True):
+        sheet = book.create_sheet(name)
         with open(path, encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle):
                 sheet.append([_number(cell) for cell in row])

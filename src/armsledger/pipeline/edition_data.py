@@ -5,6 +5,7 @@ tell more than its report. References to rows the edition does not show are blan
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -100,6 +101,9 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
         refs = {name: target_table for name, target_table, _ in table.foreign_keys}
         lists = {f.name: f.list_of for f in table.fields if f.kind == "id_list"}
         every_id = set().union(*keep.values())
+        # The ids each list field may keep, once per table: a union per row was quadratic.
+        allowed_in = {name: every_id if targets is None else set().union(*(keep.get(t, set()) for t in targets))
+                      for name, targets in lists.items()}
         out_rows = []
         for row in rows:
             row_id = row.get(table.primary_key, "")
@@ -112,8 +116,7 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
             for name, target_table in refs.items():
                 if row.get(name) and row[name] not in keep.get(target_table, set()):
                     row[name] = ""
-            for name, targets in lists.items():
-                allowed = every_id if targets is None else set().union(*(keep.get(t, set()) for t in targets))
+            for name, allowed in allowed_in.items():
                 row[name] = "|".join(i for i in row.get(name, "").split("|") if i in allowed)
             out_rows.append(row)
         with open(target / table.path, "w", encoding="utf-8", newline="") as handle:
@@ -126,13 +129,37 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
         "as_of": params.as_of,
         "hidden": {reason: sorted(group["record_id"]) for reason, group in hidden.groupby("reason")},
     }, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    (target.parent / RECORDS_FILE).write_text(json.dumps(record_rows(ledger), indent=1, ensure_ascii=False) + "\n",
-                                              encoding="utf-8")
+    write_records(record_rows(ledger), target.parent / RECORDS_FILE)
     shutil.copy2(Path(data_dir) / DESCRIPTOR, target / DESCRIPTOR)
     for name in EXTRAS:
         if (Path(data_dir) / name).exists():
             shutil.copy2(Path(data_dir) / name, target / name)
     return counts
+
+
+def write_records(rows: list[dict], path: Path) -> Path:
+    """records.json: a JSON array with one record per line, so that read_records can stream it."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("[\n")
+        for i, row in enumerate(rows):
+            handle.write(("," if i else "") + json.dumps(row, ensure_ascii=False) + "\n")
+        handle.write("]\n")
+    return path
+
+
+def read_records(path: Path):
+    """The records of records.json one at a time (a 300,000-record edition parsed whole takes gigabytes);
+    a file written otherwise (indented) is parsed whole."""
+    with open(path, encoding="utf-8") as handle:
+        first, second = handle.readline().strip(), handle.readline().strip().removeprefix(",")
+        if first != "[" or not (second == "]" or (second.startswith("{") and second.endswith("}"))):
+            handle.seek(0)
+            yield from json.load(handle)
+            return
+        for line in itertools.chain([second], handle):
+            line = line.strip().removeprefix(",")
+            if line and line != "]":
+                yield json.loads(line)
 
 
 # What `records.json` holds per record, beside its label and value as reported: the model's

@@ -242,6 +242,57 @@ def _dense_strip(ax: plt.Axes, items: pd.DataFrame, y: float, start, end, colour
                        edgecolors=[style["edgecolor"]])
 
 
+# Beyond this many items a lane no longer draws each one, even as an unlabelled strip: thousands of
+# translucent bars merge into one smear that says nothing about when things happened. It draws how many
+# items start in each month instead, as bars COUNT_ROWS rows tall.
+COUNT_ITEMS_FROM = 300
+COUNT_ROWS = 2
+# Beyond this many halts each one no longer gets a labelled band: their periods are merged into shaded
+# bands under one label (a label each would make the chart as tall as the number of halts).
+MAX_LABELLED_HALTS = 3
+
+
+def month_counts(items: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """How many of `items` start in each month from `start` to `end` (an item begun before `start` is
+    counted in its first month), every month present, empty ones as 0."""
+    months = pd.period_range(start, end, freq="M")
+    first = items["earliest"].clip(lower=start, upper=end).dt.to_period("M")
+    return first.value_counts().reindex(months, fill_value=0).sort_index()
+
+
+def _count_strip(ax: plt.Axes, items: pd.DataFrame, y: float, start, end, colour: str) -> None:
+    """A lane of thousands of items as bars of items per month, the tallest filling COUNT_ROWS rows."""
+    counts = month_counts(items, start, end)
+    top = max(int(counts.max()), 1)
+    left = mdates.date2num(counts.index.to_timestamp())
+    right = mdates.date2num((counts.index + 1).to_timestamp())
+    heights = counts.to_numpy() / top * (COUNT_ROWS - 0.1)
+    # The y axis runs downwards: a bar stands on the lane's bottom edge and grows up (negative height).
+    ax.bar(left, -heights, width=(right - left) * 0.85, bottom=y + COUNT_ROWS - 0.5, align="edge",
+           color=kit.tint(colour, 0.55), edgecolor=colour, linewidth=0.4, zorder=2)
+
+
+def count_words(lane: str, items: pd.DataFrame, start, end, where: str) -> str:
+    """The header of a counted lane: how many items, the busiest month and where they are listed."""
+    counts = month_counts(items, start, end)
+    busiest = counts.idxmax()
+    return (f"{lane}: {len(items):,} items, bars count them per month (most: {int(counts.max()):,} in "
+            f"{busiest.strftime('%b %Y')}); listed in {where}")
+
+
+def merged_spans(halts: pd.DataFrame, end: pd.Timestamp) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The periods of `halts` merged where they meet (an open end runs to `end`), in order."""
+    spans = sorted((h.earliest, end if pd.isna(h.latest) else h.latest)
+                   for h in halts.itertuples(index=False) if not pd.isna(h.earliest))
+    merged: list[list[pd.Timestamp]] = []
+    for left, right in spans:
+        if merged and left <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], right)
+        else:
+            merged.append([left, right])
+    return [(left, right) for left, right in merged]
+
+
 def _with_open_starts_placed(timeline: pd.DataFrame) -> pd.DataFrame:
     """An item known only to have happened by some date ("../2025-01", an earlier interview cited
     then) is drawn as a point at that date, its label saying "by", rather than left out."""
@@ -270,7 +321,9 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     the edge with an arrowhead and its end in words. Halts are bands across the lanes, labelled in
     words. Labels are whole words, packed into rows so that none overlaps; a lane of more than
     MAX_LABELLED_ITEMS items (MAX_LABELLED_NARROW on a phone) is one unlabelled strip, and so is a lane
-    named in `strips` (lane → where its items are labelled, e.g. "the surveillance figure")."""
+    named in `strips` (lane → where its items are labelled, e.g. "the surveillance figure"). A lane of
+    COUNT_ITEMS_FROM items or more is bars of items per month; more than MAX_LABELLED_HALTS halts are
+    merged bands under one label."""
     narrow = is_narrow(width)
     items = _with_open_starts_placed(timeline_items(timeline))
     halts_frame = items[items["kind"] == HALT]
@@ -306,6 +359,9 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
     plan: list[tuple[str, int, list[dict] | pd.DataFrame]] = []
     for lane in lanes:
         lane_items = items[items["lane"] == lane].sort_values(["earliest", "record_id"])
+        if len(lane_items) >= COUNT_ITEMS_FROM:
+            plan.append((lane, COUNT_ROWS, lane_items))
+            continue
         if len(lane_items) > limit or lane in strips:
             plan.append((lane, 1, lane_items))
             continue
@@ -331,10 +387,18 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
         items_words = f"{len(marks):,} item{'s' if len(marks) != 1 else ''}"
         words = (f"{lane}: {items_words}, labelled in {strips.get(lane, 'the table below')}"
                  if isinstance(marks, pd.DataFrame) else lane)
+        if isinstance(marks, pd.DataFrame) and len(marks) >= COUNT_ITEMS_FROM:
+            words = count_words(lane, marks, start, end, strips.get(lane, "the table below"))
         headers[lane] = wrap(words, axis_w, TEXT_PT, "bold")
     halt_rows = 0
     halt_words = {}
-    for halt in halts_frame.itertuples(index=False):
+    many_halts = len(halts_frame) > MAX_LABELLED_HALTS
+    if many_halts:  # one label for all of them, over bands merged where their periods meet
+        first = period_label(str(halts_frame["date"].iloc[0]).split("/")[0])
+        halt_words["all"] = wrap(f"{len(halts_frame):,} export halts (shaded), the first from {first}",
+                                 axis_w - 0.15)
+        halt_rows = len(halt_words["all"])
+    for halt in halts_frame.itertuples(index=False) if not many_halts else ():
         words = (f"Export halt from {period_label(str(halt.date).split('/')[0])}"
                  + (", no end reported" if pd.isna(halt.latest) else f", to {_end_words(halt.date)}"))
         halt_words[halt.record_id] = wrap(words, axis_w - 0.15)
@@ -359,7 +423,9 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
         head = len(headers[lane])
         ax.text(start_num, y + (head - 1) / 2, "\n".join(headers[lane]), fontsize=TEXT_PT, fontweight="bold",
                 va="center", ha="left", color=colour, linespacing=1.15)
-        if isinstance(marks, pd.DataFrame):
+        if isinstance(marks, pd.DataFrame) and len(marks) >= COUNT_ITEMS_FROM:
+            _count_strip(ax, marks, y + head, start, end, colour)
+        elif isinstance(marks, pd.DataFrame):
             _dense_strip(ax, marks, y + head, start, end, colour)
         else:
             for mark in marks:
@@ -371,7 +437,15 @@ def timeline_chart(timeline: pd.DataFrame, start: pd.Timestamp, end: pd.Timestam
         if y > halt_rows:
             ax.axhline(y - 0.5, color=GRID, linewidth=0.8, zorder=1)
         y += head + rows
-    for halt in halts_frame.itertuples(index=False):
+    if many_halts:
+        for left, right in merged_spans(halts_frame, end):
+            if left <= end and right >= start:
+                ax.axvspan(mdates.date2num(max(left, start)), mdates.date2num(min(right, end)),
+                           color=kit.tint(WARN, 0.16), linewidth=0, zorder=0)
+        lines = halt_words["all"]
+        ax.text(start_num, (len(lines) - 1) / 2, "\n".join(lines), fontsize=TEXT_PT, color=WARN, va="center",
+                ha="left", linespacing=1.15)
+    for halt in halts_frame.itertuples(index=False) if not many_halts else ():
         left = max(halt.earliest, start)
         right = end if pd.isna(halt.latest) else min(halt.latest, end)
         if left > end or right < start:
@@ -848,9 +922,25 @@ def _bar_rows_named(sheet: Sheet, rows: list[dict], name: str, bar_in: float = 0
 COVERAGE_PALETTE = ["#1f5f8b", "#b5452f", "#c07a1c", "#3d7a4a", "#5b4a8b", "#8a8a8a"]
 
 
+# Beyond this many bars a coverage chart counts per quarter, and beyond it again per year: bars a
+# hair wide (a ledger of decades by month) cannot be told apart.
+MAX_COVERAGE_BARS = 72
+
+
+def coverage_bins(coverage: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """`coverage` (records per month by table) summed into quarters or years when it has more than
+    MAX_COVERAGE_BARS months, with the unit's word ("month", "quarter", "year")."""
+    for freq, unit in (("M", "month"), ("Q", "quarter"), ("Y", "year")):
+        binned = coverage.groupby(coverage.index.asfreq(freq)).sum() if freq != "M" else coverage
+        if len(binned) <= MAX_COVERAGE_BARS or freq == "Y":
+            return binned, unit
+    raise AssertionError("unreachable")
+
+
 def coverage_chart(coverage: pd.DataFrame, title: str = "", *, source: str = "", notes: list[str] | None = None,
                    width: float = WIDE_IN) -> plt.Figure:
-    """Dated records per month, stacked by table."""
+    """Dated records per month, stacked by table; per quarter or year over a long period (coverage_bins)."""
+    coverage, unit = coverage_bins(coverage)
     narrow = is_narrow(width)
     sheet = Sheet(width)
     sheet.title(title or "Dated records per month")
@@ -860,7 +950,7 @@ def coverage_chart(coverage: pd.DataFrame, title: str = "", *, source: str = "",
     top = max(float(totals.max()) if not totals.empty else 0.0, 1.0)
     ticks = [t for t in MaxNLocator(nbins=3 if narrow else 4, integer=True).tick_values(0, top * 1.1) if t >= 0]
     left = kit.ymargin_for([_tick_text(t) for t in ticks])
-    sheet.text("Records per month", weight="bold", gap=0.05)
+    sheet.text(f"Records per {unit}", weight="bold", gap=0.05)
     panel = sheet.panel(1.6 if narrow else 1.8, left=left, bottom=kit.xmargin_for(), top=0.08)
     _finish(sheet, notes or [], source)
     fig, panels, _ = sheet.build()
@@ -868,10 +958,11 @@ def coverage_chart(coverage: pd.DataFrame, title: str = "", *, source: str = "",
     if coverage.empty:
         return fig
     x = coverage.index.to_timestamp()
+    widths = (mdates.date2num((coverage.index + 1).to_timestamp()) - mdates.date2num(x)) * 0.8
     bottom = pd.Series(0.0, index=coverage.index)
     for column in coverage.columns:
-        ax.bar(mdates.date2num(x), coverage[column], width=24, bottom=bottom, color=colours[column], align="edge",
-               linewidth=0)
+        ax.bar(mdates.date2num(x), coverage[column], width=widths, bottom=bottom, color=colours[column],
+               align="edge", linewidth=0)
         bottom = bottom + coverage[column]
     start, end = x.min(), (coverage.index.max() + 1).to_timestamp()
     ax.set_xlim(mdates.date2num(start), mdates.date2num(end))

@@ -35,7 +35,7 @@ from armsledger.analysis.reporting import lines_of_reporting, supporting_roots
 from armsledger.analysis.routes import PLACES, flight_routes
 from armsledger.analysis.timeline import horizon
 from armsledger.model.ledger import Ledger
-from armsledger.present import chart_text, charts
+from armsledger.present import chart_text, charts, tables
 from armsledger.present.chartkit import NARROW_IN, WIDE_IN, png_bytes
 from armsledger.present.format import QUALIFIERS, format_as_written, period_label
 
@@ -290,7 +290,11 @@ def reconciliation(ledger: Ledger, recon: pd.DataFrame, currency: str) -> Chart:
                       "covers, with the gap in words; flight counts in a second panel. The table above gives "
                       "every figure.")
     ids = set(drawn["aggregate_id"]) | {i for ids_ in drawn["record_ids"] for i in ids_}
-    return both(charts.reconciliation_chart, drawn, currency, title=title, alt=alt, notes=notes, data=recon,
+    # The download lists at most tables.MAX_LISTED_IDS ids per total: a total over every flight of a
+    # large ledger covers tens of thousands.
+    data = recon.assign(record_ids=recon["record_ids"].map(tables.listed_ids),
+                        partly_overlapping=recon["partly_overlapping"].map(tables.listed_ids))
+    return both(charts.reconciliation_chart, drawn, currency, title=title, alt=alt, notes=notes, data=data,
                 source=_source(ledger, ids))
 
 

@@ -36,24 +36,52 @@ NO_ROWS = "No records match this edition's filters."
 MAX_PRINTED_ROWS = 1_000
 
 
+DATA_PACKAGE = "the published data package (data/armsledger-data.zip)"
+# A long cell of these columns is no place for the closing note: citations are raw Markdown.
+_NOT_FOR_NOTES = ("sources",)
+
+
+def closing_note(total: int, noun: str = "rows", where: str = DATA_PACKAGE) -> str:
+    """The line that ends a capped table: how many rows it leaves out and where all of them are."""
+    return (f"{total - MAX_PRINTED_ROWS:,} more {noun} in the data: this table lists the first "
+            f"{MAX_PRINTED_ROWS:,} of {total:,}. Every one is in {where}.")
+
+
+def _note_columns(frame: pd.DataFrame) -> tuple[str, str]:
+    """(note column, mark column) of a table that names neither: the note goes in the visible text
+    column with the longest cells (it is the widest on the page), the mark "…" in the first other column."""
+    visible = [c for c in frame.columns if not str(c).startswith("_")]
+    if not visible:
+        return frame.columns[0], frame.columns[0]
+    candidates = [c for c in visible if c not in _NOT_FOR_NOTES] or visible
+    head = frame.head(50)  # enough rows to tell a text column from a column of counts
+    note = max(candidates, key=lambda c: head[c].astype(str).str.len().mean() if len(head) else 0)
+    return note, next((c for c in visible if c != note), note)
+
+
 def truncated(frame: pd.DataFrame, noun: str, note_column: str, mark_column: str,
-              where: str = "the published data package (data/armsledger-data.zip)") -> pd.DataFrame:
+              where: str = DATA_PACKAGE) -> pd.DataFrame:
     """`frame`, or its first MAX_PRINTED_ROWS rows and a closing row saying how many `noun` there are
     and `where` all of them are."""
+    if len(frame) <= MAX_PRINTED_ROWS or frame.attrs.get("capped"):
+        return frame
+    closing = pd.DataFrame([{column: "" for column in frame.columns}
+                            | {mark_column: "…", note_column: closing_note(len(frame), noun, where)}])
+    out = pd.concat([frame.iloc[:MAX_PRINTED_ROWS], closing], ignore_index=True)
+    out.attrs = {**frame.attrs, "capped": True}  # printed once: a second pass keeps it as it is
+    return out
+
+
+def printed(frame: pd.DataFrame, where: str = DATA_PACKAGE) -> pd.DataFrame:
+    """The rows a page prints of any table frame: all of them, or the first MAX_PRINTED_ROWS and a
+    closing row. attrs["truncate"] (noun, note column, mark column) words the note; without it the
+    noun is "rows" and _note_columns picks the columns, so no table escapes the cap."""
     if len(frame) <= MAX_PRINTED_ROWS:
         return frame
-    note = (f"{len(frame) - MAX_PRINTED_ROWS:,} more {noun} are not listed: this table lists the first "
-            f"{MAX_PRINTED_ROWS:,} of {len(frame):,}. Every one is in {where}.")
-    closing = pd.DataFrame([{column: "" for column in frame.columns} | {mark_column: "…", note_column: note}])
-    return pd.concat([frame.iloc[:MAX_PRINTED_ROWS], closing], ignore_index=True)
-
-
-def printed(frame: pd.DataFrame, where: str = "the published data package (data/armsledger-data.zip)") -> pd.DataFrame:
-    """The rows a page prints of a table frame: all of them, or as many as its attrs["truncate"]
-    (noun, note column, mark column) allows, with the closing row."""
-    if "truncate" not in frame.attrs:
-        return frame
-    noun, note_column, mark_column = frame.attrs["truncate"]
+    if "truncate" in frame.attrs:
+        noun, note_column, mark_column = frame.attrs["truncate"]
+    else:
+        noun, (note_column, mark_column) = "rows", _note_columns(frame)
     return truncated(frame, noun, note_column=note_column, mark_column=mark_column, where=where)
 
 
@@ -107,9 +135,13 @@ def _published(published: str, basis: str) -> str:
     return "date not shown" if basis == "not_shown" else period_label(published)
 
 
-def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: dict[str, str] | None = None) -> str:
-    """Pipe table; every cell escaped except `raw_columns` (our own Markdown, e.g. citations). Columns
-    named with a leading `_` are data for the table's download (present.downloads), not shown."""
+def to_markdown(frame: pd.DataFrame, raw_columns: tuple[str, ...] = (), align: dict[str, str] | None = None,
+                where: str = DATA_PACKAGE) -> str:
+    """Pipe table of at most MAX_PRINTED_ROWS rows and a closing row (`printed`: the one place every
+    report table is capped, so none can escape it); every cell escaped except `raw_columns` (our own
+    Markdown, e.g. citations). Columns named with a leading `_` are data for the table's download
+    (present.downloads), not shown."""
+    frame = printed(frame, where)
     frame = frame[[c for c in frame.columns if not str(c).startswith("_")]]
     if frame.empty:
         # Still a table, with its header and one row saying so: readers and both renderers see a table.

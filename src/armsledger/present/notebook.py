@@ -17,7 +17,7 @@ from armsledger.model.ledger import ALL_RECORD_TABLES, Ledger, for_edition
 from armsledger.model.params import Params
 from armsledger.paths import DOWNLOADS, FIGURES, FRAGMENTS, TABLES
 from armsledger.present import charts, downloads, figures
-from armsledger.present.markdown import printed, to_markdown
+from armsledger.present.markdown import to_markdown
 from armsledger.validate.cache import ensure_valid
 
 # Values papermill can inject; anything else in a notebook's namespace (modules, functions,
@@ -72,11 +72,11 @@ def show_table(table: pd.DataFrame, params: Params, name: str, ledger: Ledger | 
                align: dict[str, str] | None = None, raw_columns: tuple[str, ...] = ("sources",)) -> None:
     """Save the table as Markdown under out_dir/tables and its data as out_dir/downloads/table-<name>.csv
     (every row, ids, ISO dates, values in EUR and USD), and display the Markdown as the cell's only
-    output. A table longer than markdown.MAX_PRINTED_ROWS is printed to that length, with a line
-    saying how many rows there are (its frame's attrs["truncate"] names the noun and columns)."""
+    output. Any table longer than markdown.MAX_PRINTED_ROWS is printed to that length by to_markdown,
+    with a line saying how many more rows are in the data (attrs["truncate"] may name the noun)."""
     downloads.write_csv(table, params.out_path / DOWNLOADS / f"table-{name}.csv", ledger)
-    rows = printed(table, where=f"this table's data file (data/tables/table-{name}.csv)")
-    text = to_markdown(rows, raw_columns=raw_columns, align=align)
+    text = to_markdown(table, raw_columns=raw_columns, align=align,
+                       where=f"this table's data file (data/tables/table-{name}.csv)")
     path = params.out_path / TABLES / f"{name}.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from armsledger.analysis import exports as exports_analysis
+from armsledger.analysis import halts as halt_analysis
 from armsledger.analysis.inventory import TIER_COLUMNS, ordered_records, rows_by_id, table_titles
 from armsledger.model.certainty import TIERS, tier_rank
 from armsledger.model.ledger import Ledger
@@ -294,6 +295,19 @@ def labelled_totals(totals: pd.DataFrame, currency: str) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- reconciliation (04)
 
+# The most record ids a download cell lists. A total over every flight of a large ledger covers tens of
+# thousands of rows, and thousands of such totals would make the download grow with totals × rows;
+# the rest are counted in the cell and found by the total's period and parties in records.csv.
+MAX_LISTED_IDS = 200
+
+
+def listed_ids(record_ids: list[str]) -> list[str]:
+    """`record_ids`, or the first MAX_LISTED_IDS and a last item saying how many more there are."""
+    if len(record_ids) <= MAX_LISTED_IDS:
+        return record_ids
+    return [*record_ids[:MAX_LISTED_IDS], f"… {len(record_ids) - MAX_LISTED_IDS:,} more in the data"]
+
+
 
 def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
     """Reader's version: figures in the total's own currency; gaps restated in `currency`."""
@@ -321,7 +335,7 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
                 note.append(f"{words} of {figure}")
         rows.append({
             "_record_id": r.aggregate_id, "_unit": unit, "_published": r.published, "_rows_sum": r.rows_sum,
-            "_gap": r.gap, "_tolerance": r.tolerance, "_ledger_record_ids": r.record_ids,
+            "_gap": r.gap, "_tolerance": r.tolerance, "_ledger_record_ids": listed_ids(r.record_ids),
             "period": period_label(r.period),
             "what": ("arms exports" if r.scope == "arms_exports"
                      else f"cargo flights ({r.operator})" if r.operator else "cargo flights"),
@@ -448,15 +462,21 @@ def surveillance_events_table(events: pd.DataFrame, lineage: Mapping[str, str] |
 
 
 def halts_table(halt_frame: pd.DataFrame, flows: pd.DataFrame, ledger: Ledger) -> pd.DataFrame:
-    """Each halt, and the transfers and flights sources reported while it was in force."""
+    """Each halt, and the transfers and flights sources reported while it was in force (each flow once,
+    under the first halt in force: analysis.halts.flows_during)."""
     described = record_descriptions(ledger, set(flows["record_id"]))
     lineage = citation_lineage(ledger)
+    later = halt_analysis.within_earlier(halt_frame)
+    by_halt = dict(tuple(flows.groupby("halt_id", sort=False)))
     rows = []
     for halt in halt_frame.itertuples(index=False):
-        inside = flows[flows["halt_id"] == halt.record_id]
+        inside = by_halt.get(halt.record_id, flows.iloc[:0])
         base = {"_halt_id": halt.record_id, "halt": f"{period_label(halt.date)}: {halt.summary}"}
         if inside.empty:
-            rows.append({**base, "reported during the halt": "none in this edition", "certainty": "", "sources": ""})
+            # A flow is listed once, under the first halt in force: a later halt over the same months says so.
+            none = "none besides those listed under an earlier halt" if halt.record_id in later else \
+                "none in this edition"
+            rows.append({**base, "reported during the halt": none, "certainty": "", "sources": ""})
         for flow in inside.itertuples(index=False):
             where = "" if flow.placement == "inside" else " (dated only to a period that overlaps the halt)"
             rows.append({**base, "_record_id": flow.record_id,
