@@ -99,7 +99,7 @@ def generate(target: Path, records: int = 30_000, data: Path | None = None) -> d
                         # Distinct sources, not one source entered twice: title and address differ.
                         new["title"] = f"{row['title']} (copy {suffix[2:]})"
                         if row.get("url"):
-                            new["url"] = f"{row['url']}#copy-{suffix[2:]}"
+                            new["url"] = f"{row['url'].rstrip('/')}/copy-{suffix[2:]}"  # a fragment would be ignored
                     if suffix and table.role == "entities":
                         # A new party, still found under the name the claims quote.
                         new["name"] = f"{row['name']} {suffix[2:]}"
