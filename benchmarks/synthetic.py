@@ -41,8 +41,8 @@ def generate(target: Path, records: int = 30_000, schema: Path | None = None, se
                 "url": f"https://example.org/report/{i}", "language": "en", "source_type": "news",
                 "reliability": "ABC"[i % 3],
                 "derived_from": f"src-{i - 1:05d}" if i % 5 == 4 else ""} for i in range(n_sources)]
-    # Sources are dated 2015–2025; every record below dates from before its sources, and the
-    # ledger is read as of the end of 2025.
+    # Sources are dated 2015–2025; every record below dates from a year before its sources (`year`, set
+    # before each record's claims), and the ledger is read as of the end of 2025.
     states = [("serbia", "Serbia", "SRB"), ("israel", "Israel", "ISR")] + [
         (f"state-{c.lower()}", f"State {c}", c) for c in ("FRA", "DEU", "ITA", "POL", "AUT", "HUN", "GRC", "ROU")]
     entities = [{"entity_id": e, "name": n, "type": "state", "country": c} for e, n, c in states]
@@ -55,6 +55,8 @@ def generate(target: Path, records: int = 30_000, schema: Path | None = None, se
 
     def claim(record: str, figure: str = "", fields_: str = "", credibility: int = 2) -> None:
         source = rng.randrange(n_sources)
+        while int(sources[source]["published"][:4]) <= year:  # a source reports what had happened
+            source = rng.randrange(n_sources)
         claims.append({"claim_id": f"c-{len(claims):06d}", "record_id": record, "source_id": f"src-{source:05d}",
                        "figure": figure, "fields": fields_ if figure else "", "credibility": credibility,
                        "stance": "supports"})
@@ -79,13 +81,13 @@ def generate(target: Path, records: int = 30_000, schema: Path | None = None, se
                         "origin": "BEG", "destination": "Nevatim", "count": count, "count_kind": "exact"})
         claim(record, f"{MONTHS[month - 1]} {day}", "date")
     for i in range(int(records * share["events"])):
-        record = f"ev-{i:06d}"
+        record, year = f"ev-{i:06d}", 2014 + i % 10
         events.append({"event_id": record, "date": f"{2014 + i % 10}-{1 + i % 12:02d}", "kind": "meeting",
                        "domain": "diplomacy", "entity_ids": "serbia|israel",
                        "summary": f"Synthetic meeting number {i} between officials."})
         claim(record)
     for i in range(int(records * share["contracts"])):
-        record = f"ct-{i:06d}"
+        record, year = f"ct-{i:06d}", 2014 + i % 10
         amount = rng.randrange(1, 900) * 1_000_000
         contracts.append({"contract_id": record, "kind": "purchase", "supplier_id": rng.choice(companies),
                           "recipient_id": rng.choice(states)[0], "title": f"Synthetic contract {i}",

@@ -18,25 +18,25 @@ from armsledger import paths
 def _cmd_validate(args: argparse.Namespace) -> int:
     from armsledger.validate import validate
     from armsledger.validate.cache import mark_valid, stamp_for
+    from armsledger.validate.problems import SHOWN_PER_RULE, capped, more_line
 
     stamp = stamp_for(Path(args.data))  # of the files as they were when validation began
     result = validate(Path(args.data), Path(args.archive) if args.archive else None)
     if result.ok:
         mark_valid(Path(args.data), stamp)  # a build of these files need not validate them again
     status = 0 if result.ok else 2
+    shown, hidden = capped([*result.problems, *result.warnings], 0 if args.all else SHOWN_PER_RULE)
     try:
         if args.format == "json":
-            print(json.dumps(_problems_json(result), indent=2, ensure_ascii=False))
+            print(json.dumps(_problems_json(result, shown, hidden), indent=2, ensure_ascii=False))
         elif args.format == "github":
-            for problem in [*result.problems, *result.warnings]:
+            for problem in shown:
                 print(_github_annotation(problem))
-            for line in result.summary_lines():
+            for line in [*(more_line(rule, n) for rule, n in hidden.items()), *result.summary_lines()]:
                 print(line)
         else:
-            for problem in [*result.problems, *result.warnings]:
-                print(problem)
-            for line in result.summary_lines():
-                print(line)
+            print("\n".join([*map(str, shown), *(more_line(rule, n) for rule, n in hidden.items()),
+                             *result.summary_lines()]))
     except BrokenPipeError:  # `armsledger validate | head`: the verdict stands
         _silence_stdout()
     return status
@@ -51,10 +51,10 @@ def _problem_dict(problem) -> dict:
             "text": str(problem)}
 
 
-def _problems_json(result) -> dict:
+def _problems_json(result, shown: list, hidden: dict[str, int]) -> dict:
     from collections import Counter
 
-    return {"problems": [_problem_dict(p) for p in [*result.problems, *result.warnings]],
+    return {"problems": [_problem_dict(p) for p in shown], "not_shown": hidden,
             "summary": {"ok": result.ok, "errors": len(result.problems), "warnings": len(result.warnings),
                         "tables": len(result.tables), "rows": sum(len(r) for r in result.tables.values()),
                         "by_rule": dict(sorted(Counter(p.rule for p in result.problems).items())),
@@ -237,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--format", choices=("text", "json", "github"), default="text",
                           help="text: one problem per line (default); json: a list of problem objects and the "
                                "summary; github: workflow-command annotations (::error file=…,line=…,col=…::…)")
+    validate.add_argument("--all", action="store_true",
+                          help="print every problem (default: the first 20 of each rule, then how many more)")
     validate.set_defaults(func=_cmd_validate)
 
     editions = sub.add_parser("editions", help="list the editions and their parameters")

@@ -89,7 +89,11 @@ def quiet_notebooks(monkeypatch):
 def test_every_valid_ledger_runs_through_every_notebook_step(ledger, tmp_path_factory, quiet_notebooks):
     folder = write_ledger(ledger, tmp_path_factory.mktemp("ledger") / "data")
     result = validate(folder)
-    assert result.ok, "the generator made an invalid ledger:\n" + "\n".join(map(str, result.problems))
+    if not result.ok:
+        # Only a hostile value may make it invalid, and only by the rule that guards against it.
+        assert {p.rule for p in result.problems} <= ledger["_may_fail"], \
+            "the generator made an invalid ledger:\n" + "\n".join(map(str, result.problems))
+        return
     run_notebooks(folder, folder.parent / "build")
 
 
@@ -101,6 +105,8 @@ def test_every_valid_ledger_runs_through_every_notebook_step(ledger, tmp_path_fa
 def test_valid_ledgers_build_and_publish(ledger, tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     write_ledger(ledger, root / "data")
+    if not validate(root / "data").ok:
+        return  # rejected for a hostile value (the test above holds it to the rules it may break)
     shutil.copytree(paths.EDITIONS, root / "editions")
     config = BuildConfig(editions=list(EDITIONS), renderer="pandoc", jobs=2, data_dir=root / "data",
                          public_dir=root / "public", build_dir=root / "build", editions_dir=root / "editions")

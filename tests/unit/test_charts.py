@@ -203,11 +203,15 @@ def test_labels_never_overlap(in_period):
     plt.close(fig)
 
 
-def test_labels_are_whole_words_never_cut_with_an_ellipsis():
+def test_labels_are_whole_words_and_a_shortened_one_says_so():
     text = "Serbian purchase of PULS rocket artillery and Hermes 900 drones from Elbit Systems"
     label = chartkit.short_label(text, 45)
-    assert text.startswith(label) and "…" not in label and len(label) <= 45
-    assert label.split()[-1] not in {"and", "of", "from"}
+    assert label.endswith("…") and len(label) <= 45
+    kept = label.removesuffix("…")
+    assert text.startswith(kept) and text[len(kept)] == " "  # whole words
+    assert kept.split()[-1] not in {"and", "of", "from"}
+    assert chartkit.short_label("Renewal of the interior ministry's Cellebrite licences", 60) == (
+        "Renewal of the interior ministry's Cellebrite licences")
     assert chartkit.short_label("Vučić met Netanyahu in late September 2025; after the meeting Sa'ar said", 60) \
         == "Vučić met Netanyahu in late September 2025"
 

@@ -427,3 +427,16 @@ def test_an_elided_figure_matches_its_parts_in_order():
     assert occurs_in_archive("October … December", text)
     assert not occurs_in_archive("December … October", text)
     assert not occurs_in_archive("Octo … December", text)
+
+
+def test_archive_matching_ignores_the_unicode_normal_form():
+    """A figure typed with combining accents (NFD) is the same text as the source's precomposed one (NFC)."""
+    import unicodedata
+
+    from armsledger.model.figures import normalise_for_archive, occurs_in_archive
+
+    nfc = "Predsednik Vučić je rekao"
+    nfd = unicodedata.normalize("NFD", "Vučić")
+    assert nfd != "Vučić"
+    assert occurs_in_archive(nfd, normalise_for_archive(nfc))
+    assert occurs_in_archive("Vučić", normalise_for_archive(unicodedata.normalize("NFD", nfc)))

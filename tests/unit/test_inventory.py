@@ -83,7 +83,7 @@ def test_record_list(small):
     assert rows.at["small-2024-03", "value or count"] == "≥ €500,000"
     assert rows.at["small-meeting-2024-09-11", "value or count"] == ""  # an event has no value
     assert rows.at["small-deal-2024-launchers", "what"] == "Launcher X (line of small-deal-2024)"
-    assert rows.at["small-flights-jan-feb", "what"] == "Published total, military flights, Serbia → Israel"
+    assert rows.at["small-flights-jan-feb", "what"] == "Published total, cargo flights, Serbia → Israel"
     assert rows.at["small-2024-03", "what"] == "Čačak Fixture Works → Fixture Air Force: fictional shells"
     assert rows.at["small-flight-2024-01-15", "what"] == "2 × Fixture 707 BEG → Fixture base"
     # Five republications of one story, cited under the original they are known through.

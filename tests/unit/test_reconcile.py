@@ -85,8 +85,8 @@ def test_a_total_of_one_operators_flights_counts_only_that_operator(recon):
     assert row["operator"] == "Fixture Air Force"
     assert row["status"] == "open: undisclosed or lower-bound rows may cover the gap"
     shown = tables.reconciliation_table(recon.reset_index(), "EUR").set_index("period")
-    assert shown.at["Jan + Feb + Apr 2024", "what"] == "military flights (Fixture Air Force)"
-    assert shown.at["Jan–Feb 2024", "what"] == "military flights"
+    assert shown.at["Jan + Feb + Apr 2024", "what"] == "cargo flights (Fixture Air Force)"
+    assert shown.at["Jan–Feb 2024", "what"] == "cargo flights"
 
 
 def test_a_total_of_one_operators_flights_with_no_flight_shown(small):

@@ -53,7 +53,8 @@ def test_timeline_spans_points_and_delivery_window(items):
     assert rows.loc[("small-2024-02", "transfer"), "label"] == "Fixture Trade Co. ≈ €2.5m"
     assert rows.loc[("small-2024-03", "transfer"), "label"] == "Čačak Fixture Works ≥ €0.50m"
     assert rows.loc[("small-2024-06", "transfer"), "label"] == "Fixture Trade Co. $1.1m"  # as reported, in dollars
-    assert rows.loc[("small-2024-05", "transfer"), "label"] == "Fixture Trade Co."  # undisclosed: no value
+    # undisclosed: what, not a value
+    assert rows.loc[("small-2024-05", "transfer"), "label"] == "Fixture Trade Co.: fictional shells"
     assert rows.loc[("small-sea", "transfer by sea"), "lane"] == "Transfers"
     assert rows.loc[("small-to-broker-2024-04", "transfer by land"), "label"] == "Fixture Trade Co. by land ≈ €0.30m"
     assert rows.loc[("small-incident-2024-07-20", "surveillance_incident"), "lane"] == "Surveillance"

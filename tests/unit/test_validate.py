@@ -21,7 +21,7 @@ from tests.unit.validations import case, outcome
 # Every problem each bad fixture must produce, as `location: rule`, and nothing else.
 EXPECTED = {
     # file level
-    "encoding": ["data/entities.csv: encoding"],
+    "encoding": ["data/entities.csv:2:location: encoding", "data/entities.csv:3:location: encoding"],
     "ragged-row": ["data/transfers.csv:2: ragged-row"],
     "unknown-column": ["data/flights.csv:1:colour: unknown-column"],
     "missing-column": ["data/events.csv:1:note: missing-column"],
@@ -72,6 +72,25 @@ EXPECTED = {
     "figure-agreement-missing": ["data/transfers.csv:2:amount: figure-agreement"],
     "figure-agreement-text": ["data/claims.csv:3:figure: figure-agreement"],
     "figure-agreement-entity": ["data/claims.csv:6:figure: figure-agreement"],
+    # what a cell may hold (model.cells): number syntax, characters, sizes, URL schemes
+    "type-digit-separator": ["data/transfers.csv:2:amount: type"],
+    "type-digits": ["data/transfers.csv:2:amount: type"],
+    "control-character": ["data/events.csv:2:summary: control-character"],
+    "bidi-control": ["data/entities.csv:2:name: bidi-control"],
+    "whitespace": ["data/events.csv:2:place: whitespace"],
+    "whitespace-required": ["data/events.csv:2:summary: required"],
+    "id-length": ["data/categories.csv:3:category: id-length"],
+    "cell-size": ["data/events.csv:2:note: cell-size"],
+    "url-scheme": ["data/sources.csv:2:url: url-scheme"],
+    # sources against the calendar and each other
+    "published-future": ["data/sources.csv:3:published: published-future"],
+    "published-late": ["data/claims.csv:5:source_id: published-late"],
+    "source-predates": ["data/claims.csv:6:source_id: source-predates"],
+    "duplicate-source": ["data/sources.csv:4:url: duplicate-source"],
+    "duplicate-source-citation": ["data/sources.csv:4:title: duplicate-source"],
+    # what the build converts: ECB rates for the currency, at the value's date
+    "currency-rate": ["data/transfers.csv:2:currency: currency-rate"],
+    "rate-date": ["data/transfers.csv:2:value_date: rate-date"],
     # archive (checked with the fixture archive folder)
     "archive-figure": ["data/claims.csv:4:figure: archive-figure"],
     "archive-missing": ["data/sources.csv:2:archive: archive-missing"],
@@ -93,14 +112,17 @@ MESSAGES = {
                              'figure (claim claim-flight-digest: "18. marta" = 18 March (any year))',
     "missing-file": "data/flights.csv: missing-file: file not found",
     "ragged-row": "data/transfers.csv:2: ragged-row: has 19 cells but the header has 18",
-    "encoding": "data/entities.csv: encoding: not UTF-8: byte 0xc8 at byte offset 122 (line 2) is not "
-                "valid UTF-8; save the file as UTF-8",
     "derived-cycle": "data/sources.csv:2:derived_from: derived-cycle: derived_from forms a cycle: "
                      "fixture-gazette-2024-03 → fixture-digest-2024-04 → fixture-gazette-2024-03",
     "edtf-empty-end": "data/contract_lines.csv:2:delivery: edtf: '2024-03/' has an empty interval end; "
                       "write an open end as '..'",
     "shared-id": 'data/categories.csv:3:category: shared-id: id "fixture-exporter" is already used at '
                  "data/entities.csv:2; ids must be unique across all tables",
+    "type-digit-separator": 'data/transfers.csv:2:amount: type: must be a number, got "14_000_000" (no digit '
+                            "separators: write 780000, not 780_000)",
+    "rate-date": "data/transfers.csv:2:value_date: rate-date: cannot convert EUR at 1998-05: no ECB USD rates in "
+                 "1998-05 (the bundled history of USD runs from 1999-01-04 to 2026-10-30)",
+    "url-scheme": 'data/sources.csv:2:url: url-scheme: must be a web address (http or https), got a "javascript:" URL',
 }
 
 
@@ -182,6 +204,13 @@ def test_bad_fixture(name):
     assert not result.ok
     if name in MESSAGES:
         assert result.messages == [MESSAGES[name]]
+
+
+def test_every_bad_byte_is_located_by_row_and_column():
+    assert outcome(BAD["encoding"]).messages == [
+        "data/entities.csv:2:location: encoding: not UTF-8: bytes 0xc8 0xe8 are not valid UTF-8; save the file "
+        "as UTF-8",
+        "data/entities.csv:3:location: encoding: not UTF-8: byte 0x9e is not valid UTF-8; save the file as UTF-8"]
 
 
 def test_every_expected_rule_is_documented():
@@ -528,3 +557,36 @@ def test_a_malformed_reference_is_reported_once():
     result = outcome(MALFORMED_REFERENCE)
     assert [rule for rule, column in zip(result.rules, result.columns, strict=True) if column == "exporter_id"] == [
         "pattern"]
+
+
+# --------------------------------------------------------------------------- size
+
+
+def test_a_pasted_block_of_200000_copies_of_a_row_is_rejected_with_a_capped_list(make_ledger, capsys):
+    """Each copy is a duplicate id; Frictionless sees the row once, and the CLI prints 20 of them and a count."""
+    data = make_ledger()
+    events = data / "events.csv"
+    header, row = events.read_text(encoding="utf-8").splitlines()[:2]
+    events.write_text(header + "\n" + (row + "\n") * 200_000, encoding="utf-8")
+    assert cli.main(["validate", "--data", "data"]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 20 + 1 + 3
+    assert lines[0] == ('data/events.csv:3:event_id: duplicate-id: duplicate id "fixture-meeting-2024-09" '
+                        "(first at row 2)")
+    assert lines[20] == "… and 199,979 more duplicate-id problems (armsledger validate --all prints every one)"
+    assert lines[21].endswith("199999 problems (duplicate-id 199999)")
+
+
+# --------------------------------------------------------------------------- sources and plans
+
+PLANNED = case("planned delivery", edit=_cells("contracts.csv", 2, announced="", signed="", delivery="2025-01/2028-06"))
+ANNOUNCED_LATER = case("announced after its source", edit=_cells("contracts.csv", 2, announced="2025-01", signed=""))
+
+
+def test_a_source_may_report_a_planned_delivery_before_it_happens():
+    """A delivery window is a plan (`"plan": true` in the schema): a 2024 source may report 2025-2028."""
+    assert outcome(PLANNED).messages == []
+
+
+def test_a_source_may_not_report_an_announcement_before_it_was_made():
+    assert outcome(ANNOUNCED_LATER).located == ["data/claims.csv:2:source_id: source-predates"]

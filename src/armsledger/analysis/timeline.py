@@ -10,7 +10,7 @@ from armsledger.model.ledger import Ledger
 LANES = ("Contracts", "Transfers", "Flights", "Surveillance", "Diplomacy & statements")
 EVENT_LANES = {"surveillance": "Surveillance", "diplomacy": "Diplomacy & statements", "arms": "Diplomacy & statements"}
 # What an item is, beside its record's derived columns: the words the present layer turns into its text.
-DETAIL_COLUMNS = ["subject", "party", "mode", "amount", "amount_kind", "currency", "count", "count_kind",
+DETAIL_COLUMNS = ["subject", "party", "mode", "items", "amount", "amount_kind", "currency", "count", "count_kind",
                   "origin", "destination"]
 COLUMNS = ["record_id", "lane", "kind", *DETAIL_COLUMNS, "date", "earliest", "latest", "precision",
            "is_span", "dated_by_report", "first_reported", "certainty", "source_ids"]
@@ -34,7 +34,8 @@ def _transfer_items(ledger: Ledger) -> list[dict]:
         mode = "" if row.mode in ("air", "unknown") else row.mode
         items.append({"record_id": row.transfer_id, "lane": "Transfers",
                       "kind": f"transfer by {mode}" if mode else "transfer",
-                      "party": ledger.entity_name(row.exporter_id), "mode": mode, "amount": row.amount,
+                      "party": ledger.entity_name(row.exporter_id), "mode": mode, "items": row.items,
+                      "amount": row.amount,
                       "amount_kind": row.amount_kind, "currency": row.currency})
     return items
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,30 @@ def decode_utf8(data: bytes) -> tuple[str, CsvIssue | None]:
         return data.decode("utf-8", errors="replace"), issue
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]+")
+
+
+def _bad_bytes(records: list[list[str]]) -> list[CsvIssue]:
+    """One encoding issue per cell holding bytes that are not UTF-8, located by spreadsheet row and
+    column; the bytes become U+FFFD in the cell."""
+    issues = []
+    header = records[0] if records else []
+    for index, cells in enumerate(records):
+        for position, cell in enumerate(cells):
+            runs = _UNDECODED.findall(cell)
+            if not runs:
+                continue
+            shown = " ".join(f"0x{ord(ch) - 0xDC00:02x}" for run in runs for ch in run)
+            many = sum(map(len, runs)) > 1
+            column = header[position] if index > 0 and position < len(header) else None
+            where = "" if column is not None else f" (column {position + 1})"
+            issues.append(CsvIssue("encoding", f"not UTF-8: byte{'s' if many else ''} {shown}{where} "
+                                               f"{'are' if many else 'is'} not valid UTF-8; save the file as UTF-8",
+                                   row=index + 1, column=column))
+            cells[position] = _UNDECODED.sub("\ufffd", cell)
+    return issues
+
+
 def read_csv(path: Path) -> CsvFile:
     """Read one table; never raises for missing, empty, mis-encoded or malformed files."""
     result = CsvFile(path=path)
@@ -84,12 +109,15 @@ def read_csv(path: Path) -> CsvFile:
         return result
     text, issue = decode_utf8(data)
     if issue is not None:
-        result.issues.append(issue)
+        # Bad bytes kept as lone surrogates, which valid text never holds, to find the cells they are in.
+        text = data.removeprefix(BOM).decode("utf-8", errors="surrogateescape")
     records: list[list[str]] = []
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), strict=False))
     except csv.Error as exc:
         result.issues.append(CsvIssue("csv-syntax", f"cannot be parsed as CSV: {exc}"))
+    if issue is not None:
+        result.issues.extend(_bad_bytes(records) or [issue])
     if not records or not any(cell.strip() for cell in records[0]):
         if not result.issues:
             result.issues.append(CsvIssue("empty-file", "has no header row"))

@@ -121,6 +121,6 @@ def conflicting_values(claims: pd.DataFrame, records: pd.DataFrame, kinds: dict[
         ordered = sorted(readings + ([mine] if mine else []), key=lambda r: (r.point, r.source_id))
         rows.append({"record_id": record_id, "field": name, "low": float(ordered[0].point),
                      "high": float(ordered[-1].point), "currency": currency.get(record_id, ""),
-                     "readings": [(r.text, r.source_id, r.printed) for r in ordered],
+                     "readings": [(r.text, r.source_id, r.printed, float(r.point)) for r in ordered],
                      "source_ids": sorted({r.source_id for r in ordered if r.source_id})})
     return pd.DataFrame(rows, columns=["record_id", "field", "low", "high", "currency", "readings", "source_ids"])

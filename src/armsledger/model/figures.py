@@ -82,8 +82,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def normalise_for_archive(text: str) -> str:
-    """Unify whitespace, quotes, apostrophes and dashes; case and everything else is kept."""
-    return _SPACE.sub(" ", text.translate(_ARCHIVE_MAP)).strip()
+    """Unify Unicode normal form (NFC: a "č" typed as c + combining caron is the "č" of the source's
+    text), whitespace, quotes, apostrophes and dashes; case and everything else is kept."""
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text).translate(_ARCHIVE_MAP)).strip()
 
 
 def occurs_in_archive(figure: str, normalised_text: str) -> bool:

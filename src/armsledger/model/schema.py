@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 DESCRIPTOR = "datapackage.json"
@@ -35,6 +35,8 @@ KINDS = {
     "id_list": "ids separated by `|`, of the tables named in `of` (\"any\": any table)",
     "prose": "our own wording; kept when an as-of edition hides the fields later sources gave",
 }
+# A field annotated `"plan": true` holds what was planned or announced (a delivery schedule, an
+# announcement): a source may report it before the date it names.
 
 
 class SchemaError(ValueError):
@@ -48,6 +50,7 @@ class Field:
     kind: str = ""
     claimable: bool = False
     names_row: bool = False
+    plan: bool = False
     list_of: tuple[str, ...] | None = None  # for id_list: target tables; None = any table
     required: bool = False
     description: str = ""
@@ -69,7 +72,7 @@ class Table:
     foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (field, target table, target field)
     descriptor: dict = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
@@ -141,6 +144,7 @@ def _field(descriptor: dict, problems: list[str], table: str) -> Field:
         kind=kind,
         claimable=bool(note.get("claimable", False)),
         names_row=bool(note.get("names_row", False)),
+        plan=bool(note.get("plan", False)),
         list_of=None if list_of == "any" else tuple(list_of if isinstance(list_of, list) else [list_of]),
         required=bool((descriptor.get("constraints") or {}).get("required", False)),
         description=str(descriptor.get("description", "")),

@@ -151,9 +151,11 @@ def timeline_title(items: pd.DataFrame, halts: pd.DataFrame | None = None, durin
         parts.append(f"Most dated reports fall in {top} ({n} of {len(items)})")
     if halts is not None and not halts.empty:
         halt = halts.iloc[0]
-        reported = 0 if during is None else int((during["halt_id"] == halt["record_id"]).sum())
+        of_halt = None if during is None else during[during["halt_id"] == halt["record_id"]]
+        # Only flows dated inside the halt count: one dated to a wider period may predate it.
+        reported = 0 if of_halt is None else int((of_halt["placement"] == "inside").sum())
         when = period_label(str(halt["date"]).split("/")[0])
-        parts.append(f"{count_of(reported, 'flow')} reported after the export halt of {when}" if reported
+        parts.append(f"{count_of(reported, 'flow')} reported during the export halt from {when}" if reported
                      else f"an export halt is in force from {when}")
     return "; ".join(parts)
 

@@ -143,8 +143,9 @@ def first_clause(text: str) -> str:
 
 def short_label(text: str, max_chars: int) -> str:
     """A label of at most `max_chars` characters made of whole words, never cut mid-word and never
-    ending on a connective ("and", "of", "the"); a clause boundary is preferred. No ellipsis: the
-    full text is in the table under the chart."""
+    ending on a connective ("and", "of", "the"); a whole first clause is preferred. A label cut inside
+    its first clause ends with "…", so that a fragment never reads as the whole fact (the full text is
+    in the table under the chart)."""
     text = " ".join(str(text).split())
     if len(text) <= max_chars:
         return text
@@ -152,14 +153,15 @@ def short_label(text: str, max_chars: int) -> str:
     if len(clause) <= max_chars:
         return clause
     text = clause
-    head = text[: max_chars + 1]
-    clause = max((head.rfind(mark) for mark in _CLAUSE_ENDS), default=-1)
-    if clause >= max_chars // 2:
-        return text[:clause].rstrip(" ,;:–—(")
-    words = head.rsplit(" ", 1)[0].split() if " " in head else [head[:max_chars]]
+    room = max(1, max_chars - 1)  # the ellipsis takes one character
+    head = text[: room + 1]
+    clause, mark = max((head.rfind(mark), mark) for mark in _CLAUSE_ENDS)
+    if clause >= room // 2:  # a comma may leave a fragment; a semicolon, colon, dash or bracket a clause
+        return text[:clause].rstrip(" ,;:–—(") + ("…" if mark == "," else "")
+    words = head.rsplit(" ", 1)[0].split() if " " in head else [head[:room]]
     while len(words) > 1 and words[-1].lower().strip(",;:'’") in _TRAILING:
         words.pop()
-    return " ".join(words).rstrip(" ,;:–—(")
+    return " ".join(words).rstrip(" ,;:–—(") + "…"
 
 
 # ----------------------------------------------------------------------------- certainty fills

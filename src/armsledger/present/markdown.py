@@ -16,6 +16,9 @@ from armsledger.present.format import period_label
 # table pipes, math, shortcodes, smart quotes); a backslash makes each one literal text, so a
 # value from the data prints exactly as it was written.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|@$~^&='\"])")
+# Pandoc's `smart` extension (on in both renderers, for our own prose) turns `--` into an en dash,
+# `---` into an em dash and `...` into an ellipsis; escaped, data text prints them as written.
+_SMART_RUNS = re.compile(r"([-.])(?=\1)")
 
 
 def escape(text: object) -> str:
@@ -23,7 +26,7 @@ def escape(text: object) -> str:
     if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA:
         return ""
     value = " ".join(str(text).split())
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+    return _SMART_RUNS.sub(r"\\\1", _MARKDOWN_SPECIAL.sub(r"\\\1", value))
 
 
 NO_ROWS = "No records match this edition's filters."

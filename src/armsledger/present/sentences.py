@@ -35,9 +35,16 @@ def halt_variables(halt_frame: pd.DataFrame, flows: pd.DataFrame) -> dict[str, s
     transfers = int((inside["table"] == "transfers").sum())
     reported = " and ".join(part for part in (count_of(flights, "flight") if flights else "",
                                               count_of(transfers, "transfer") if transfers else "") if part)
-    since = period_label(first["date"])
-    text = (f"{count_of(len(halt_frame), 'export halt')} in this edition, the first dated {since}; sources "
-            + (f"report {reported} while it was in force." if reported else "report no flow while it was in force."))
+    since = period_label(first["date"]).replace("from ", "on ")
+    partly = int(len(flows) - len(inside))
+    overlap = (f" {count_of(partly, 'other record')}, dated only to a period that overlaps the halt, may or may not "
+               "fall inside it." if partly else "")
+    opening = ("The export halt in this edition" if len(halt_frame) == 1
+               else f"The first of {len(halt_frame)} export halts in this edition")
+    text = (f"{opening} began {since}. "
+            + (f"Sources report {reported} while it was in force" if reported
+               else "Sources report no flow while it was in force")
+            + (", graded " + " or ".join(sorted(set(inside["certainty"]))) + "." if reported else ".") + overlap)
     return {"halts_total": str(len(halt_frame)), "halt_summary": text}
 
 
@@ -210,8 +217,11 @@ def reconciliation_variables(summary: dict, currency: str) -> dict[str, str]:
             clauses.append(f"add up to more than {_of(exceed, total)}")
         if open_:
             clauses.append(f"cannot settle {_of(open_, total)}, since some shipments were reported without a value")
+        rowless = int(status.get("no ledger rows", 0))
+        if rowless:
+            clauses.append(f"hold nothing to set against {_of(rowless, total)}")
         text = (f"Set against the {count_of(total, 'total')} the sources published, the ledger's own records "
-                + _joined(clauses) + "." if clauses else
+                + _joined(clauses) + "." if rowless < total else
                 f"None of the {count_of(total, 'published total')} has ledger records to compare with.")
         if largest:
             months = summary["gaps"][largest["aggregate_id"]]["months_without_rows"]

@@ -60,8 +60,9 @@ def _line_of(record_id: str, ledger: Ledger) -> str:
 
 
 def exports_lead(ledger: Ledger, currency: str) -> str:
-    """The export sentence: the latest yearly total the sources published (by the headline rule),
-    the year before it and how much it grew, a restatement, and a later part-year total."""
+    """The export sentence: the latest yearly total the sources published (by the headline rule), an
+    earlier count it replaced, the year before it, and a later part-year total. No ratio of our own: a
+    reader would quote it as the sources'."""
     totals = export_values.published_totals(ledger, currency)
     heads = export_values.yearly_headlines(totals)
     by_id = totals.set_index("aggregate_id")
@@ -81,17 +82,15 @@ def exports_lead(ledger: Ledger, currency: str) -> str:
     earlier = [o for o in last["others"] if by_id.at[o, "restated_by"] == last["aggregate_id"]]
     if earlier:
         first = by_id.loc[earlier[0]]
-        text += f" (first reported as {_approx(first['published'], currency, converted[earlier[0]])})"
+        text += (f" by the latest published count (an earlier count gave "
+                 f"{_approx(first['published'], currency, converted[earlier[0]])})")
     if len(heads) >= 2:
         previous = heads.iloc[-2]
         before = by_id.loc[previous["aggregate_id"]]
         if before["published"] and int(previous["year"]) == int(last["year"]) - 1:
-            ratio = lead["published"] / before["published"]
             shown = _approx(before["published"], currency, converted[previous["aggregate_id"]])
-            if ratio >= 2:  # our arithmetic on two published totals, said as such
-                text += f", about {ratio:.0f} times the {shown} of {previous['year']}"
-            else:
-                text += f", {'up from' if ratio > 1 else 'against'} {shown} in {previous['year']}"
+            direction = "up from" if lead["published"] > before["published"] else "against"
+            text += f", {direction} {shown} in {previous['year']}"
     line = _line_of(last["aggregate_id"], ledger)
     if line:
         text += f", according to customs data analysed by {line}"
@@ -103,6 +102,10 @@ def exports_lead(ledger: Ledger, currency: str) -> str:
     return text + "."
 
 
+def _month(day: pd.Timestamp) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def flights_lead(ledger: Ledger) -> str:
     flights = ledger.table("flights")
     if flights.empty:
@@ -112,9 +115,18 @@ def flights_lead(ledger: Ledger) -> str:
     places = sorted({o for o in flights["origin"] if o}, key=lambda o: (o != "BEG", o))
     names = {"BEG": "Belgrade"}
     origin = " and ".join(names.get(p, p) for p in places) or "Serbia"
-    text = (f"Sources counted {'at least ' if at_least else ''}{count_of(int(counted.sum()), 'cargo flight')} "
-            f"to Israel from {origin}")
-    if (flights["destination"] == "Nevatim").any():
+    dated = ledger.records[ledger.records["table"] == "flights"].dropna(subset=["earliest", "latest"])
+    span = ""
+    if not dated.empty:
+        first, last = period_label(_month(dated["earliest"].min())), period_label(_month(dated["latest"].max()))
+        span = f" between {first} and {last}" if first != last else f" in {first}"
+    # Our sum of the flight records, said as such: no source counted these flights together.
+    text = (f"The flights reported one by one add up to {'at least ' if at_least else ''}"
+            f"{count_of(int(counted.sum()), 'cargo flight')} to Israel from {origin}{span}")
+    to_nevatim = flights["destination"] == "Nevatim"
+    if to_nevatim.all():
+        text += ", to the Nevatim air base"
+    elif to_nevatim.any():
         text += ", most to the Nevatim air base"
     return text + "."
 
@@ -132,7 +144,10 @@ def halt_lead(ledger: Ledger) -> str:
     if not flown.empty:
         n = int(flights.loc[flown["record_id"], "count"].fillna(1).sum())
         verb = "was" if n == 1 else "were"
-        text += f"; {count_of(n, 'cargo flight')} to Israel {verb} reported while it was in force"
+        tiers = " or ".join(sorted(set(flown["certainty"])))
+        unknown = not flights.loc[flown["record_id"], "cargo"].fillna("").str.strip().any()
+        cargo = f"; what {'it' if n == 1 else 'they'} carried was not reported" if unknown else ""
+        text += f"; {count_of(n, 'cargo flight')} to Israel {verb} reported while it was in force ({tiers}{cargo})"
     return text + "."
 
 
@@ -155,14 +170,16 @@ def contracts_lead(ledger: Ledger, currency: str) -> str:
 
 
 def _deal(row, systems: dict[str, list[str]]) -> str:
-    """"deal worth $335 million for PULS and Hermes 900 (Jan 2025)": the value as reported, the systems
-    its contract lines name, and when."""
+    """"deal worth $335 million for systems including PULS and Hermes 900 (Jan 2025)": the value as
+    reported, the systems its contract lines name, and when; a deal not confirmed says its tier."""
     value = format_as_written(row["amount"], row["currency"])
     kind = {"approx": "about ", "at_least": "at least "}.get(row["amount_kind"], "")
     named = systems.get(row["record_id"], [])
-    what = f" for {escape(' and '.join(named))}" if named else ""
+    # The contract lines name the systems the sources name; a deal may cover more than they list.
+    what = f" for systems including {escape(' and '.join(named))}" if named else ""
     when = f" ({period_label(row['signed'])})" if row["signed"] else ""
-    return f"deal worth {kind}{value}{what}{when}"
+    reported = "" if row["certainty"] == "confirmed" else f"{row['certainty']} "
+    return f"{reported}deal worth {kind}{value}{what}{when}"
 
 
 def surveillance_lead(ledger: Ledger) -> str:

@@ -70,7 +70,7 @@ def describe(row: dict, table: str, name) -> str:
     if table == "events":
         return row["summary"]
     if table == "aggregates":
-        scope = "arms exports" if row["scope"] == "arms_exports" else "military flights"
+        scope = "arms exports" if row["scope"] == "arms_exports" else "cargo flights"
         return f"Published total, {scope}, {name(row['exporter_id'])} → {name(row['importer_id'])}"
     return next((str(v) for k, v in row.items() if k in _PROSE_FIRST and v), "")
 
@@ -142,8 +142,9 @@ def _short(text: str, limit: int = 52) -> str:
 def _item_text(item) -> str:
     if item.lane == "Transfers":
         mode = f" by {item.mode}" if isinstance(item.mode, str) and item.mode else ""
-        if pd.isna(item.amount):
-            return f"{item.party}{mode}"
+        if pd.isna(item.amount):  # with no value to show, what was shipped says what the record is
+            items = item.items if isinstance(item.items, str) else ""
+            return f"{item.party}{mode}: {items}" if items else f"{item.party}{mode}"
         prefix = {"approx": " ≈", "at_least": " ≥"}.get(item.amount_kind, "")
         return f"{item.party}{mode}{prefix} {format_money(float(item.amount), item.currency, compact=True)}"
     if item.lane == "Flights":
@@ -323,7 +324,7 @@ def reconciliation_table(recon: pd.DataFrame, currency: str) -> pd.DataFrame:
             "_gap": r.gap, "_tolerance": r.tolerance, "_ledger_record_ids": r.record_ids,
             "period": period_label(r.period),
             "what": ("arms exports" if r.scope == "arms_exports"
-                     else f"military flights ({r.operator})" if r.operator else "military flights"),
+                     else f"cargo flights ({r.operator})" if r.operator else "cargo flights"),
             "published": amount_cell(r.published, unit, r.published_kind, as_written=True),
             "ledger rows": str(r.rows),
             "sum of rows": amount_cell(r.rows_sum, unit),
@@ -363,8 +364,8 @@ def values_text(values: dict) -> str:
     def shown(number: float) -> str:
         return format_as_written(number, values["currency"]) if values["field"].startswith("amount") else f"{number:g}"
 
-    readings = "; ".join(f"{text}{'' if printed else ' (our reading; printed form not recorded)'}"
-                         for text, _, printed in values["readings"])
+    readings = "; ".join(text if printed else f"{shown(point)} (our reading; printed form not recorded)"
+                         for text, _, printed, point in values["readings"])
     return f"its sources give {shown(values['low'])} to {shown(values['high'])} ({readings}); the record keeps one"
 
 

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from armsledger.model import cells
 from armsledger.model.figures import FIGURE_MAX_WORDS
 
 RULES = {
@@ -60,10 +61,27 @@ RULES = {
     "restates-scope": "aggregates.restates_id names a total of another scope, parties or period, or itself",
     "follows-parties": "contracts.follows_id names a contract with another supplier or buyer, a later one, or itself",
     "halt-period": "an event of kind halt is not dated by a period (an interval, an open end written ..)",
+    "control-character": "a cell holds a control character (NUL, ESC, BEL…); tabs and line breaks only in prose",
+    "bidi-control": "a cell holds a bidirectional embedding, override or isolate character (U+202A–E, U+2066–9)",
+    "whitespace": "a cell holds only spaces or tabs (blank means unknown: leave it empty)",
+    "id-length": f"an id is longer than {cells.MAX_ID_LENGTH} characters",
+    "cell-size": f"a cell is longer than {cells.MAX_CELL_LENGTH:,} characters",
+    "url-scheme": "a URL is not a web address (http or https); javascript:, data:, file: and the like are refused",
+    "published-future": "a source's publication date is after today",
+    "published-late": f"a source was published more than {cells.MAX_REPORTING_LAG_YEARS} years after the record it "
+                      "supports (a typo in one of the dates)",
+    "source-predates": "a source was published before the dated record it supports, and the claim names no planned "
+                       "field (a plan or an announcement)",
+    "duplicate-source": "two sources with the same URL, or the same publisher, title and date",
+    "currency-rate": "a currency the bundled ECB reference rates do not cover (e.g. RSD): the build cannot convert it",
+    "rate-date": "an amount's conversion date lies outside the bundled ECB rate history, is open-ended, or is missing",
     "conflicting-values": "(warning) a record's sources give values that differ beyond their rounding",
 }
 # Rules that warn: the data are valid and build; the report shows what the warning names.
 WARNINGS = frozenset({"conflicting-values"})
+# How many problems of one rule `armsledger validate` prints before it counts the rest: a pasted block
+# of 200,000 copies of a row is one mistake, not 200,000 lines to scroll.
+SHOWN_PER_RULE = 20
 
 
 
@@ -100,6 +118,25 @@ class Problem:
         message = self.message.replace("\r", "\\r").replace("\n", "\\n")
         warning = "warning: " if self.severity == "warning" else ""
         return f"{self.location()}: {warning}{self.rule}: {message}"
+
+
+def capped(problems: list[Problem], per_rule: int = SHOWN_PER_RULE) -> tuple[list[Problem], dict[str, int]]:
+    """The problems to print, the first `per_rule` of each rule in their order (all when `per_rule` is
+    0), and per rule with more, how many are not shown."""
+    if per_rule <= 0:
+        return list(problems), {}
+    seen: Counter = Counter()
+    shown = []
+    for problem in problems:
+        seen[problem.rule] += 1
+        if seen[problem.rule] <= per_rule:
+            shown.append(problem)
+    return shown, {rule: n - per_rule for rule, n in seen.items() if n > per_rule}
+
+
+def more_line(rule: str, hidden: int) -> str:
+    return (f"… and {hidden:,} more {rule} problem{'s' if hidden != 1 else ''} "
+            "(armsledger validate --all prints every one)")
 
 
 @dataclass

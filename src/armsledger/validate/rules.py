@@ -8,7 +8,7 @@ from functools import cache
 
 import pycountry
 
-from armsledger.model import figures, lineage
+from armsledger.model import cells, figures, lineage
 from armsledger.model.dates import EDTFError, parse_edtf
 from armsledger.validate.structure import Context
 from armsledger.validate.tabular import non_finite
@@ -29,12 +29,21 @@ def is_country(code: str) -> bool:
 
 
 def check_numbers(ctx: Context) -> None:
+    """Numbers in the one syntax the Ledger reads (model.cells): Python and Frictionless would also take
+    `780_000`, Arabic-Indic digits or `1e7`, and the build would then read what no one wrote."""
     for table in ctx.tables.values():
-        numeric = [f.name for f in table.spec.fields if f.type in ("number", "integer")]
+        numeric = {f.name: f.type == "integer" for f in table.spec.fields if f.type in ("number", "integer")}
         for i, row in enumerate(table.rows):
-            for name in numeric:
-                if non_finite(row[name]):
-                    ctx.at(table, i, name, "type", f'must be a finite number, got "{row[name]}"')
+            for name, integer in numeric.items():
+                cell = row[name]
+                if not cell:
+                    continue
+                if non_finite(cell):
+                    ctx.at(table, i, name, "type", f'must be a finite number, got "{cell}"')
+                    continue
+                problem = cells.number_problem(cell, integer)
+                if problem is not None:
+                    ctx.at(table, i, name, "type", cells.escape_controls(problem))
 
 
 def check_edtf(ctx: Context) -> None:

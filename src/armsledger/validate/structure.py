@@ -4,6 +4,7 @@ tables, `|`-separated id lists)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 from dataclasses import dataclass, field
@@ -65,8 +66,10 @@ class Table:
 class Context:
     """Everything validation has read and found so far, shared by the checks of each module."""
 
-    def __init__(self, data_dir: Path, archive_dir: Path | None):
+    def __init__(self, data_dir: Path, archive_dir: Path | None, today: dt.date | None = None):
         self.data_dir = data_dir
+        # Publication dates are checked against this day (no source is published in the future).
+        self.today = today or dt.date.today()
         self.archive_dir = archive_dir
         self.datapackage = data_dir / schema_module.DESCRIPTOR
         self.problems: dict[tuple, Problem] = {}

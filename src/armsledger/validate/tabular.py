@@ -10,11 +10,15 @@ import re
 import tempfile
 from pathlib import Path
 
+from armsledger.model import cells
 from armsledger.validate.structure import Context, Table
 
 NON_FINITE = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity",
                         "-infinity"})
 SLUG = "^[a-z0-9]+(-[a-z0-9]+)*$"
+# Frictionless stops checking a table after this many problems (each costs about a millisecond to
+# make); no hand-edited table comes near it, and a pasted or generated one is reported in seconds.
+LIMIT_ERRORS = 2000
 PATTERN_HINTS = {
     SLUG: "a lowercase slug (a-z, 0-9, single hyphens)",
     "^[A-Z]{3}$": "three capital letters",
@@ -58,6 +62,7 @@ def check_schema(ctx: Context) -> None:
             ctx.package_problem(f"schema of {table.name} is invalid: {str(exc).strip()}")
             continue
         valid.add(table.name)
+    written: dict[str, list[int]] = {}  # table → the row indexes given to Frictionless, in order
     with tempfile.TemporaryDirectory(prefix="armsledger-validate-") as folder:
         resources = []
         for table in ctx.tables.values():
@@ -71,24 +76,29 @@ def check_schema(ctx: Context) -> None:
             # Frictionless reads a clean copy: UTF-8, one column per schema field, in
             # schema order. Inline data would be deep-copied for every foreign-key lookup.
             name = f"{len(resources)}.csv"
+            written[table.name] = _distinct_rows(table)
             with open(Path(folder) / name, "w", encoding="utf-8", newline="") as out:
                 writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(table.fields)
-                writer.writerows([row[f] for f in table.fields] for row in table.rows)
+                writer.writerows([table.rows[i][f] for f in table.fields] for i in written[table.name])
             dialect = Dialect(controls=[formats.CsvControl(delimiter=",", quote_char='"')])
             resources.append(Resource(path=name, basepath=folder, name=table.name, schema=schema,
                                       format="csv", encoding="utf-8", dialect=dialect))
         if not resources:
             return
         try:
-            report = Package(resources=resources, basepath=folder).validate(limit_errors=10**9)
+            report = Package(resources=resources, basepath=folder).validate(limit_errors=LIMIT_ERRORS)
         except Exception as exc:
             ctx.package_problem(f"Frictionless could not check the tables: {str(exc).strip()}", "schema")
             return
     for task in report.tasks:
         table = ctx.tables[task.name]
         for error in task.errors:
-            _translate(ctx, table, error)
+            _translate(ctx, table, error, written[table.name])
+        if len(task.errors) >= LIMIT_ERRORS:
+            ctx.add(table.path, None, None, "schema",
+                    f"types and constraints were checked up to the first {LIMIT_ERRORS:,} problems in this table; "
+                    "fix those and validate again")
 
 
 def _checkable_schema(ctx: Context, table: Table, valid: set[str]) -> dict:
@@ -111,23 +121,67 @@ def _checkable_schema(ctx: Context, table: Table, valid: set[str]) -> dict:
                 and not set(ref_fields) & target.missing_columns):
             kept.append(fk)
     descriptor["foreignKeys"] = kept
+    # Uniqueness is checked by check_unique: Frictionless makes an error object per duplicate row at
+    # about a millisecond each, and a pasted block of 200,000 copies of one row took minutes.
+    descriptor.pop("primaryKey", None)
+    for spec in descriptor.get("fields", []):
+        if isinstance(spec, dict) and isinstance(spec.get("constraints"), dict):
+            spec["constraints"].pop("unique", None)
     return descriptor
 
 
-def _translate(ctx: Context, table: Table, error) -> None:
+def unique_fields(table: Table) -> list[str]:
+    """The primary key and the fields constrained `unique`, that the file has a column for."""
+    names = [table.primary_key] if table.primary_key else []
+    names += [f.name for f in table.spec.fields
+              if (f.descriptor.get("constraints") or {}).get("unique") is True and f.name not in names]
+    return [name for name in names if name not in table.missing_columns]
+
+
+def check_unique(ctx: Context) -> None:
+    """A primary-key or `unique` value that repeats within its table, located with its first row."""
+    for table in ctx.tables.values():
+        if not table.loaded:
+            continue
+        for name in unique_fields(table):
+            first: dict[str, int] = {}
+            for i, row in enumerate(table.rows):
+                value = row[name]
+                if not value:
+                    continue
+                seen = first.setdefault(value, i)
+                if seen != i:
+                    ctx.at(table, i, name, "duplicate-id",
+                           f'duplicate id "{value}" (first at row {table.row_numbers[seen]})')
+
+
+def _distinct_rows(table: Table) -> list[int]:
+    """The indexes of the rows Frictionless needs to see: a row identical to an earlier one with the
+    same (non-blank) id is a duplicate-id problem, and any other problem of its cells is reported on
+    the first copy. A pasted block of 200,000 copies of one row is checked as one row."""
+    key = table.primary_key if table.primary_key not in table.missing_columns else None
+    seen: set[tuple[str, ...]] = set()
+    kept = []
+    for i, row in enumerate(table.rows):
+        if key and row[key]:
+            cells = tuple(row.values())
+            if cells in seen:
+                continue
+            seen.add(cells)
+        kept.append(i)
+    return kept
+
+
+def _translate(ctx: Context, table: Table, error, written: list[int]) -> None:
     row_number = getattr(error, "row_number", None)
-    index = row_number - 2 if isinstance(row_number, int) else None
+    position = row_number - 2 if isinstance(row_number, int) else None
+    index = written[position] if position is not None and 0 <= position < len(written) else None
     if index is None or not 0 <= index < len(table.rows):
         ctx.add(table.path, None, None, "schema", error.message.strip())
         return
     kind = error.type
     if kind == "blank-row":
         ctx.at(table, index, None, "blank-row", "no value in any column of the schema")
-        return
-    if kind in ("unique-error", "primary-key"):
-        name = getattr(error, "field_name", None) or table.primary_key
-        if name and name not in table.missing_columns:
-            _duplicate(ctx, table, index, name)
         return
     if kind == "foreign-key":
         ref_table = error.reference_name or table.name
@@ -142,7 +196,8 @@ def _translate(ctx: Context, table: Table, error) -> None:
         return
     cell = str(getattr(error, "cell", ""))
     definition = table.definition(name)
-    if definition.get("type") in ("number", "integer") and non_finite(cell):
+    if definition.get("type") in ("number", "integer") and (
+            non_finite(cell) or cells.number_problem(cell, definition.get("type") == "integer")):
         return  # reported by rules.check_numbers
     if kind == "type-error":
         type_name = definition.get("type", "string")
@@ -173,13 +228,3 @@ def _translate(ctx: Context, table: Table, error) -> None:
             ctx.at(table, index, name, "constraint", f'violates {constraint} {value}, got "{cell}"')
         return
     ctx.at(table, index, name, "schema", error.message.strip())
-
-
-def _duplicate(ctx: Context, table: Table, index: int, name: str) -> None:
-    value = table.rows[index][name]
-    if name == table.primary_key:
-        first = ctx.first_row.get(table.name, {}).get(value.strip())
-    else:
-        first = next((table.row_numbers[i] for i, row in enumerate(table.rows) if row[name] == value), None)
-    where = f" (first at row {first})" if first is not None else ""
-    ctx.at(table, index, name, "duplicate-id", f'duplicate id "{value}"{where}')
