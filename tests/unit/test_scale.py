@@ -58,7 +58,6 @@ def _table_frames(ledger) -> dict[str, pd.DataFrame]:
         "yearly_table": tables.yearly_table(exports, "EUR"),
         "exporter_table": tables.exporter_table(exports, "EUR"),
         "contracts_table": tables.contracts_table(contracts, "EUR"),
-        "schedule_table": tables.schedule_table(contract_values.delivery_schedule(contracts), "EUR"),
         "labelled_totals": tables.labelled_totals(export_values.published_totals(ledger, "EUR"), "EUR"),
         "reconciliation_table": tables.reconciliation_table(reconcile.reconcile(ledger, "EUR"), "EUR"),
         "contradictions_table": tables.contradictions_table(reconcile.contradictions(ledger), ledger),
