@@ -1099,7 +1099,7 @@ def routes_chart(routes: pd.DataFrame, places: dict, title: str = "", *, source:
     _finish(sheet, notes or [], source)
     fig, panels, overlay = sheet.build()
     ax = panels[panel]
-    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_aspect("equal", adjustable="box")  # keeps the limits below; "datalim" warns that it ignores them
     pad_x, pad_y = 0.25 * span, 0.15 * span
     ax.set_xlim(xmin - pad_x, xmax + pad_x)
     ax.set_ylim(ymin - pad_y, ymax + pad_y)
