@@ -382,3 +382,11 @@ def test_a_saved_chart_is_the_same_bytes_twice(small, tmp_path):
     plt.close("all")
     assert first == second
     assert b"Software" not in first[:400] and b"matplotlib" not in first[:400].lower()  # no time-stamped metadata
+
+
+def test_the_reconciliation_chart_draws_totals_with_no_value_on_either_side(in_period):
+    """Found by the property test: a total whose published and ledger values are both unknown (a
+    flight count with no count, nothing under it) left no number to scale the axis by."""
+    recon = reconcile.reconcile(in_period, "EUR")
+    unknown = recon.assign(published_display=float("nan"), rows_sum_display=float("nan"))
+    figures.reconciliation(in_period, unknown, "EUR").close()
