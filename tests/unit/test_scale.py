@@ -290,3 +290,21 @@ def test_the_quick_pass_finds_what_frictionless_finds(make_ledger, monkeypatch, 
     assert validate(data).problems == quick, overlay
     if overlay is None:
         assert verdicts == [True]  # the valid fixture takes the quick way
+
+
+# =========================================================================== contradictions: pairs grow linearly
+
+
+def test_a_large_group_of_totals_is_compared_with_its_first_and_what_each_restates():
+    from types import SimpleNamespace
+
+    from armsledger.analysis.reconcile import MAX_PAIRWISE_TOTALS, _compared_pairs
+
+    def pairs(n: int, restates: dict[str, str]) -> set[tuple[str, str]]:
+        group = [SimpleNamespace(aggregate_id=f"t{i}") for i in range(n)]
+        return {(a.aggregate_id, b.aggregate_id) for a, b in _compared_pairs(group, restates)}
+
+    small = MAX_PAIRWISE_TOTALS
+    assert len(pairs(small, {})) == small * (small - 1) // 2  # every pair, as before
+    big = pairs(1000, {"t7": "t5"})
+    assert len(big) == 999 + 1 and ("t0", "t7") in big and ("t5", "t7") in big

@@ -260,6 +260,27 @@ def restatements(aggregates: pd.DataFrame) -> tuple[dict[str, str], dict[str, st
     return restates, {earlier: lineage.chain(later_of, earlier)[0][-1] for earlier in later_of}
 
 
+# Beyond this many totals for one period, parties and scope, each is compared with the first and with
+# the totals it restates, not with every other: thousands of totals for a year (a large ledger) would
+# give millions of pairs, minutes of work and a table nobody reads.
+MAX_PAIRWISE_TOTALS = 12
+
+
+def _compared_pairs(group: list, restates: dict[str, str]):
+    """The pairs of totals of one group to compare: every pair, or in a group of more than
+    MAX_PAIRWISE_TOTALS the first with each other and each total with the one it restates."""
+    if len(group) <= MAX_PAIRWISE_TOTALS:
+        yield from ((a, b) for i, a in enumerate(group) for b in group[i + 1:])
+        return
+    by_id = {agg.aggregate_id: agg for agg in group}
+    head = group[0]
+    for other in group[1:]:
+        yield head, other
+        earlier = by_id.get(restates.get(other.aggregate_id, ""))
+        if earlier is not None and earlier is not head:
+            yield earlier, other
+
+
 def contradictions(ledger: Ledger) -> pd.DataFrame:
     """Where sources disagree: claims that contradict or deny a record (with the claim's note);
     published totals that differ for the same period, parties and scope (`totals`: the two compared,
@@ -278,19 +299,18 @@ def contradictions(ledger: Ledger) -> pd.DataFrame:
         keyed.setdefault((agg.scope, agg.exporter_id, agg.importer_id, window.earliest, window.latest), []).append(agg)
     sources = ledger.records.set_index("record_id")["source_ids"]
     for group in keyed.values():
-        for i, first in enumerate(group):
-            for second in group[i + 1:]:
-                restated = restates.get(first.aggregate_id) == second.aggregate_id or \
-                    restates.get(second.aggregate_id) == first.aggregate_id
-                if restated and restates.get(second.aggregate_id) != first.aggregate_id:
-                    first, second = second, first  # earlier first
-                comparison = compare_totals(first, second)
-                if comparison:
-                    found.append({"kind": RESTATED if restated else "totals differ",
-                                  "record_ids": [first.aggregate_id, second.aggregate_id],
-                                  "source_ids": sorted(set(sources.get(first.aggregate_id, []))
-                                                       | set(sources.get(second.aggregate_id, []))),
-                                  "note": "", "totals": comparison, "values": None})
+        for first, second in _compared_pairs(group, restates):
+            restated = restates.get(first.aggregate_id) == second.aggregate_id or \
+                restates.get(second.aggregate_id) == first.aggregate_id
+            if restated and restates.get(second.aggregate_id) != first.aggregate_id:
+                first, second = second, first  # earlier first
+            comparison = compare_totals(first, second)
+            if comparison:
+                found.append({"kind": RESTATED if restated else "totals differ",
+                              "record_ids": [first.aggregate_id, second.aggregate_id],
+                              "source_ids": sorted(set(sources.get(first.aggregate_id, []))
+                                                   | set(sources.get(second.aggregate_id, []))),
+                              "note": "", "totals": comparison, "values": None})
     for row in differing_values(ledger).itertuples(index=False):
         found.append({"kind": "values differ", "record_ids": [row.record_id], "source_ids": row.source_ids,
                       "note": "", "totals": None,

@@ -74,6 +74,13 @@ def _number(text: str, integer: bool) -> float | int | None:
     return None if value is None else int(value) if integer else float(value)
 
 
+def release_cached_tables() -> None:
+    """Forget the typed tables _typed_table keeps. A notebook kernel loads its ledger several times and
+    gains from the cache; the build's own process loads one once per edition, and at 300,000 records
+    the cached frames would hold a gigabyte there for the rest of the build."""
+    _typed_table.cache_clear()
+
+
 def _column(rows: list[list[str]], position: int) -> list[str]:
     """One column's cells; blank where the column or a ragged row's cell is missing."""
     if position < 0:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from followthemoney import model
@@ -42,6 +43,7 @@ from followthemoney.proxy import EntityProxy
 
 from armsledger.model.dates import EDTFError, parse_edtf
 from armsledger.model.schema import load as load_schema
+from armsledger.pipeline.edition_data import read_records
 
 FTM_NAME = "ftm.jsonl"
 NAMESPACE = "armsledger"
@@ -125,7 +127,7 @@ def _read(path: Path) -> list[dict]:
 class Exporter:
     """Builds the entities of one edition's data folder."""
 
-    def __init__(self, data_dir: Path, records: list[dict]):
+    def __init__(self, data_dir: Path, records: Iterable[dict]):
         self.schema = load_schema(data_dir)
         self.tables = {t.name: _read(Path(data_dir) / t.path) for t in self.schema.tables}
         self.records = {r["record_id"]: r for r in records}
@@ -359,12 +361,20 @@ def checked(proxy: EntityProxy) -> dict:
 def write(edition_dir: Path) -> Path:
     """build/<edition>/ftm.jsonl from build/<edition>/data/ and records.json."""
     edition_dir = Path(edition_dir)
-    records = json.loads((edition_dir / "records.json").read_text(encoding="utf-8"))
+    # Streamed, and only the fields the exporter reads: records.json of 300,000 records parsed whole
+    # takes gigabytes.
+    records = ({k: r.get(k) for k in RECORD_FIELDS_USED if k in r} | {"record_id": r["record_id"]}
+               for r in read_records(edition_dir / "records.json"))
     entities = Exporter(edition_dir / "data", records).export()
     target = edition_dir / FTM_NAME
-    target.write_text("".join(json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in entities),
-                      encoding="utf-8")
+    with open(target, "w", encoding="utf-8") as handle:
+        for entity in entities:
+            handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
     return target
+
+
+# The fields of records.json the exporter reads (Exporter._sources, _amounts, _value_reported).
+RECORD_FIELDS_USED = ("source_ids", "amount", "currency", "value_eur", "value_usd", "value_reported")
 
 
 def read(path: Path) -> list[EntityProxy]:
