@@ -883,7 +883,8 @@ def reconciliation_chart(recon: pd.DataFrame, currency: str, title: str = "", *,
                          "style": {"facecolor": WARN, "edgecolor": WARN, "hatch": None}})
             rows.append({"text": "", "value": r.rows_sum_display, "value_text": f"ledger rows {rows_sum}",
                          "style": {"facecolor": ACCENT, "edgecolor": ACCENT, "hatch": None}, "tight": True})
-            top = max([top, *(v for v in (r.published_display, r.rows_sum_display) if pd.notna(v) and math.isfinite(v))])
+            known = [v for v in (r.published_display, r.rows_sum_display) if pd.notna(v) and math.isfinite(v)]
+            top = max([top, *known])  # neither may be known: a count total with no count and no rows
         blocks.append((rows, top))
     if left_out:
         notes = [f"Drawn: the {MAX_BAR_ROWS} largest gaps of each kind; {left_out:,} more totals are in the "
