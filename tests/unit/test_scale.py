@@ -19,7 +19,7 @@ from armsledger.present import tables
 from tests.common import SMALL
 
 # The cap during these tests: small, so that a ledger of a few hundred records overflows every table
-# that grows with the ledger, as 300,000 records overflow the real cap of 1,000.
+# that grows with the ledger, as 300,000 records overflow the real cap of 250.
 CAP = 12
 COPIES = 12
 

@@ -30,10 +30,11 @@ def escape(text: object) -> str:
 
 
 NO_ROWS = "No records match this edition's filters."
-# The longest table the report prints, about 30 PDF pages. Pandoc and Typst take minutes and gigabytes
-# over tables of tens of thousands of rows (a 30,000-record appendix is a 1,000-page PDF), and a reader
-# looks such a record up in the data package anyway.
-MAX_PRINTED_ROWS = 1_000
+# The longest table the report prints, about 8 PDF pages of the condensed appendix (three times the
+# real ledger's longest table). Pandoc and Typst take time and memory in proportion to the printed rows
+# (at 30,000 records a dozen tables of 1,000 rows made a render of 5 GB), and a reader looks such a
+# record up in the data package anyway.
+MAX_PRINTED_ROWS = 250
 
 
 DATA_PACKAGE = "the published data package (data/armsledger-data.zip)"

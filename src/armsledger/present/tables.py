@@ -175,7 +175,7 @@ def _when(row) -> str:
 
 def timeline_table(items: pd.DataFrame, lineage: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The timeline as a table for readers who cannot see the chart; beyond markdown.MAX_PRINTED_ROWS
-    (1,000) items, the first ones and a row saying how many there are."""
+    (250) items, the first ones and a row saying how many there are."""
     items = timeline_items(items)
     frame = pd.DataFrame({
         "_record_id": items["record_id"],
