@@ -33,7 +33,7 @@ import pytest
 
 from armsledger.pipeline.checks import publication_problems
 from armsledger.pipeline.config import BuildConfig
-from armsledger.pipeline.publish import tree_digest
+from armsledger.pipeline.publish import FAULT_PAUSE, tree_digest
 from tests.common import SMALL
 
 pytestmark = pytest.mark.slow
@@ -47,13 +47,16 @@ SEED = int(os.environ.get("ARMSLEDGER_FAULT_SEED", "13"))
 # "start" counts from the moment the build starts, so it lands anywhere, in the small steps too. A round
 # changes the data read by notebooks ("notebooks") or only what the report and downloads show ("report":
 # a correction, which no notebook reads), so that most kills cost no notebook run.
-# A publish takes a fraction of a second, so its kills come soon after it starts; one that lands after
-# the swap leaves the next attempt nothing to publish.
+# A publish takes milliseconds; the builds here pause PUBLISH_PAUSE seconds between its four steps
+# (publish.FAULT_PAUSE), so that kills aimed at it land in it on a fast machine too (a CI run without
+# the pause landed none of 16), at any of its steps. One that lands after the swap leaves the next
+# attempt nothing to publish.
+PUBLISH_PAUSE = 0.15
 PLANS = {
     "notebooks": [("execute", 0.0, 3.0), ("execute", 1.0, 5.0), ("start", 0.0, 12.0), ("render", 0.0, 4.0),
-                  ("publish", 0.0, 0.1), ("publish", 0.0, 0.25)],
-    "report": [("start", 0.0, 6.0), ("render", 0.0, 3.0), ("render", 1.0, 6.0), ("publish", 0.0, 0.1),
-               ("publish", 0.0, 0.25)],
+                  ("publish", 0.0, 0.3), ("publish", 0.0, 0.55)],
+    "report": [("start", 0.0, 6.0), ("render", 0.0, 3.0), ("render", 1.0, 6.0), ("publish", 0.0, 0.3),
+               ("publish", 0.0, 0.55)],
 }
 ROUNDS = ["notebooks", "report", "report"] * 4
 MARKERS = {"execute": "executing", "render": "rendering (", "publish": "publishing to"}
@@ -89,7 +92,8 @@ class Site:
     def env(self) -> dict[str, str]:
         epoch = int(dt.datetime.combine(self.day, dt.time(12), dt.UTC).timestamp())
         return dict(os.environ, CI="true", SOURCE_DATE_EPOCH=str(epoch), **{TAG: self.tag},
-                    ARMSLEDGER_CACHE=str(self.cache or self.root / "cache"))
+                    ARMSLEDGER_CACHE=str(self.cache or self.root / "cache"),
+                    **{FAULT_PAUSE: str(PUBLISH_PAUSE)})
 
     def command(self) -> list[str]:
         return [sys.executable, "-m", "armsledger", "build", "--edition", EDITION, "--renderer", "pandoc",

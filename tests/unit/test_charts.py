@@ -390,3 +390,10 @@ def test_the_reconciliation_chart_draws_totals_with_no_value_on_either_side(in_p
     recon = reconcile.reconcile(in_period, "EUR")
     unknown = recon.assign(published_display=float("nan"), rows_sum_display=float("nan"))
     figures.reconciliation(in_period, unknown, "EUR").close()
+
+
+def test_a_timeline_of_records_without_any_date_still_has_a_title(in_period):
+    """Found by the property test: items whose dates give no earliest day (an interval open at its start,
+    never reported with a date) left no year to name."""
+    items = timeline.build_timeline(in_period).assign(earliest=pd.NaT)
+    assert chart_text.timeline_title(items).endswith("none with a date to place")

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import stat
+import time
 from html import escape
 from pathlib import Path
 
@@ -270,6 +271,17 @@ def _assemble(cfg: BuildConfig, edition: str, staging: Path) -> list[tuple[Path,
     return copies
 
 
+# Fault injection for tests/pipeline/test_crash_proof.py: a pause (seconds) between the publish's steps,
+# so that a kill aimed at a publish lands in it on a fast machine too (a publish takes milliseconds).
+FAULT_PAUSE = "ARMSLEDGER_FAULT_PUBLISH_PAUSE"
+
+
+def _fault_pause() -> None:
+    pause = os.environ.get(FAULT_PAUSE, "")
+    if pause:
+        time.sleep(float(pause))
+
+
 def publish(cfg: BuildConfig, edition: str) -> Path:
     """Assemble the edition beside its folder, check it, then swap it in by one atomic exchange."""
     public = cfg.public_dir
@@ -280,7 +292,9 @@ def publish(cfg: BuildConfig, edition: str) -> Path:
     _discard(public, edition, staging)
     staging.mkdir()
     try:
+        _fault_pause()
         seal.verify(_assemble(cfg, edition, staging))  # a build output changed since it was made: stop here
+        _fault_pause()
     except BaseException:
         _discard(public, edition, staging)
         raise
@@ -288,11 +302,13 @@ def publish(cfg: BuildConfig, edition: str) -> Path:
     # From here the journal says what the new publication is, so that a kill at any point is finished
     # or undone by the next build (recover); the swap itself is one system call.
     _write_whole(_journal(public, edition), json.dumps({"digest": tree_digest(staging)}) + "\n")
+    _fault_pause()
     if not final.exists():
         os.rename(staging, final)
     elif not exchange(staging, final):  # no renameat2 here: two renames, which recover() can finish
         os.rename(final, _legacy(public, edition))
         os.rename(staging, final)
+    _fault_pause()
     recover(public, edition)  # retires the previous publication, removes the journal
     return final
 

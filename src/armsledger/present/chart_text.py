@@ -142,13 +142,17 @@ def timeline_title(items: pd.DataFrame, halts: pd.DataFrame | None = None, durin
     if items.empty:
         return "Timeline: no dated record in this edition"
     flows = items[items["lane"].isin(["Transfers", "Flights"]) & ~items["dated_by_report"].astype(bool)]
+    flows = flows[flows["earliest"].notna()]
+    dated = items[items["earliest"].notna()]
+    if dated.empty:  # every item placed by nothing a chart can show (an open start, no report date)
+        return f"Timeline: {count_of(len(items), 'record')}, none with a date to place"
     parts = []
     if not flows.empty:
         top, n = _busiest_year(flows["earliest"])
         parts.append(f"Reported shipments and flights peak in {top} ({n} of {len(flows)})")
     else:
-        top, n = _busiest_year(items["earliest"])
-        parts.append(f"Most dated reports fall in {top} ({n} of {len(items)})")
+        top, n = _busiest_year(dated["earliest"])
+        parts.append(f"Most dated reports fall in {top} ({n} of {len(dated)})")
     if halts is not None and not halts.empty:
         halt = halts.iloc[0]
         of_halt = None if during is None else during[during["halt_id"] == halt["record_id"]]
