@@ -397,3 +397,10 @@ def test_a_timeline_of_records_without_any_date_still_has_a_title(in_period):
     never reported with a date) left no year to name."""
     items = timeline.build_timeline(in_period).assign(earliest=pd.NaT)
     assert chart_text.timeline_title(items).endswith("none with a date to place")
+
+
+def test_the_reconciliation_title_when_no_gap_is_known(in_period):
+    """Found by the property test: totals short of their rows whose gaps are all unknown."""
+    recon = reconcile.reconcile(in_period, "EUR")
+    unknown = recon.assign(status="rows fall short of total", gap_display=float("nan"))
+    assert chart_text.reconciliation_title(unknown, "EUR").endswith("exceed the ledger rows they cover")

@@ -190,9 +190,12 @@ def reconciliation_title(recon: pd.DataFrame, currency: str) -> str:
     short = money[money["status"].isin(["rows fall short of total"]) | money["status"].str.startswith("open")]
     if short.empty:
         return f"The ledger's rows account for every one of {count_of(len(money), 'published total')}"
-    biggest = short.loc[short["gap_display"].idxmax()]
-    return (f"{len(short)} of {count_of(len(money), 'published total')} exceed the ledger rows they cover; "
-            f"the largest gap is {format_money(float(biggest['gap_display']), currency)} "
+    head = f"{len(short)} of {count_of(len(money), 'published total')} exceed the ledger rows they cover"
+    gaps = short["gap_display"].dropna()
+    if gaps.empty:  # every gap unknown (a total with no amount, or rows with none): nothing to name
+        return head
+    biggest = short.loc[gaps.idxmax()]
+    return (f"{head}; the largest gap is {format_money(float(biggest['gap_display']), currency)} "
             f"({period_label(biggest['period'])})")
 
 
