@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from armsledger.model import fx
-from armsledger.model.dates import EDTFError, parse_edtf
+from armsledger.model.dates import EDTFError, is_valid_edtf, parse_edtf
 from armsledger.validate.rules import is_currency
 from armsledger.validate.structure import Context, Table
 
@@ -17,14 +17,6 @@ def _latest(text: str) -> dt.date | None:
         return parse_edtf(text).latest if text.strip() else None
     except EDTFError:
         return None
-
-
-def _parses(text: str) -> bool:
-    try:
-        parse_edtf(text)
-    except EDTFError:
-        return False
-    return True
 
 
 class _Claims:
@@ -132,7 +124,7 @@ def _check_dates(ctx: Context, table: Table, i: int, currency: str, claims: _Cla
                                    " (the amount is converted at the day its first source was published where the "
                                    "record has no date)"))
     for column, when, why in candidates:
-        if not _parses(when):
+        if not is_valid_edtf(when):
             continue  # reported by the edtf rule
         try:
             fx.check_conversion(currency, when)
