@@ -256,3 +256,16 @@ def test_reconcile_statuses():
     assert status(100, INF, 110, 110, 5, 1) == "consistent"  # a lower-bound total may exceed nothing
     assert status(100, 100, 50, INF, 5, 1) == "open: undisclosed or lower-bound rows may cover the gap"
     assert status(100, 100, 0, 0, 0, 0) == "no ledger rows"
+
+
+def test_a_money_total_without_amount_or_currency_is_reconciled_in_the_editions_currency(in_period):
+    """Found by the property test: a total that gives neither amount nor currency (valid) made the
+    rows it covers be converted into currency ''."""
+    import copy
+
+    ledger = copy.deepcopy(in_period)
+    aggregates = ledger.tables["aggregates"]
+    money = aggregates.index[aggregates["scope"] == "arms_exports"][0]
+    aggregates.loc[money, ["amount", "amount_max", "currency"]] = [math.nan, math.nan, ""]
+    row = reconcile.reconcile(ledger, "EUR").set_index("aggregate_id").loc[aggregates.at[money, "aggregate_id"]]
+    assert math.isnan(row["published"])

@@ -103,8 +103,8 @@ def _status(published_low: float, published_high: float, rows_low: float, rows_h
     return "consistent"
 
 
-def _money_rows(ledger: Ledger, agg, window: DateRange,
-                flows_by_pair: dict[tuple, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _money_rows(ledger: Ledger, agg, window: DateRange, flows_by_pair: dict[tuple, pd.DataFrame],
+                unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     pair = (agg.exporter_id, agg.importer_id)
     if pair not in flows_by_pair:  # totals repeat a few pairs of parties; match each pair's flows once
         flows_by_pair[pair] = flows_between(ledger, *pair)
@@ -119,8 +119,8 @@ def _money_rows(ledger: Ledger, agg, window: DateRange,
     partly = flows[flows["placement"] == "partly"]
     if not inside.empty:
         dated = inside.assign(value_date=inside["value_date"].where(inside["value_date"] != "", inside["date"]))
-        native = fx.convert_values(dated, agg.currency)
-        c = agg.currency.lower()
+        native = fx.convert_values(dated, unit)
+        c = unit.lower()
         inside["value"], inside["low"], inside["high"] = (native[f"value_{c}"], native[f"value_low_{c}"],
                                                           native[f"value_high_{c}"])
         inside["tolerance"] = [rounding_half_unit(a, k) * (r if not math.isnan(r) else 1.0)
@@ -202,9 +202,11 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
         else:
             point, published_low, published_high = fx.value_bounds(agg.amount, agg.amount_max, agg.amount_kind)
             published = point
-            key = ("money", agg.exporter_id, agg.importer_id, agg.basis, agg.period, agg.currency)
+            # A total with no amount may have no currency either: its rows are summed in the edition's.
+            sum_in = agg.currency or currency
+            key = ("money", agg.exporter_id, agg.importer_id, agg.basis, agg.period, sum_in)
             if key not in covered_by:
-                covered_by[key] = _money_coverage(*_money_rows(ledger, agg, window, flows_by_pair))
+                covered_by[key] = _money_coverage(*_money_rows(ledger, agg, window, flows_by_pair, sum_in))
             cover = covered_by[key]
             tolerance = rounding_half_unit(agg.amount, agg.amount_kind) + cover.tolerance
             unit = agg.currency
