@@ -13,6 +13,7 @@ import csv
 import json
 import math
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from armsledger import paths
 from armsledger.model import schema as schema_module
@@ -49,6 +50,13 @@ def _suffix(role: str, copy: int) -> str:
     if role == "vocabulary":
         return ""  # categories are a fixed vocabulary
     return f"-x{copy}" if copy else ""
+
+
+def _copy_url(url: str, copy: str) -> str:
+    """The address of a copy: its own path segment (a fragment would be ignored by the duplicate-source
+    rule, and a segment after a query string would land in the query)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"{parts.path.rstrip('/')}/copy-{copy}"))
 
 
 def _renamed(value: str, ids: dict[str, str]) -> str:
@@ -99,7 +107,7 @@ def generate(target: Path, records: int = 30_000, data: Path | None = None) -> d
                         # Distinct sources, not one source entered twice: title and address differ.
                         new["title"] = f"{row['title']} (copy {suffix[2:]})"
                         if row.get("url"):
-                            new["url"] = f"{row['url'].rstrip('/')}/copy-{suffix[2:]}"  # a fragment would be ignored
+                            new["url"] = _copy_url(row["url"], suffix[2:])
                     if suffix and table.role == "entities":
                         # A new party, still found under the name the claims quote.
                         new["name"] = f"{row['name']} {suffix[2:]}"
