@@ -1,7 +1,7 @@
 """A synthetic ledger of any size for the benchmarks: the real ledger copied over and over with new ids.
 
 Copy 0 is the real data; copy k renames every record and claim (`<id>-x<k>`), and shares a group of
-renamed sources (one per 4 copies) and entities (one per 10 copies) with other copies, so that every
+renamed sources (one per 4 copies) and entities (one per 10 copies; states are shared by all) with other copies, so that every
 table grows. Names, titles and URLs are changed only as far as the validator's duplicate checks need;
 figures, dates and amounts are kept, so each copy validates for the same reasons the real ledger does.
 Nothing here is new data.
@@ -76,6 +76,9 @@ def generate(target: Path, records: int = 30_000, data: Path | None = None) -> d
     per_copy = sum(len(rows) for t, _, rows in tables.values() if t.role == "record")
     copies = max(1, math.ceil(records / max(per_copy, 1)))
     owner_role = {row[t.primary_key]: t.role for t, _, rows in tables.values() if t.primary_key for row in rows}
+    # One state per country (the validator's duplicate-state rule): states are shared by every copy.
+    states = {row["entity_id"] for t, _, rows in tables.values() if t.role == "entities" for row in rows
+              if row.get("type") == "state"}
     counts = dict.fromkeys(tables, 0)
     handles = {}
     try:
@@ -86,7 +89,8 @@ def generate(target: Path, records: int = 30_000, data: Path | None = None) -> d
             writers[name].writeheader()
         for copy in range(copies):
             suffixes = {role: _suffix(role, copy) for role in schema_module.ROLES}
-            ids = {old: old + suffixes[role] for old, role in owner_role.items() if suffixes[role]}
+            ids = {old: old + suffixes[role] for old, role in owner_role.items()
+                   if suffixes[role] and old not in states}
             for name, (table, _, rows) in tables.items():
                 suffix = suffixes[table.role]
                 # A shared group is written once, by the first copy that uses it.
@@ -97,6 +101,8 @@ def generate(target: Path, records: int = 30_000, data: Path | None = None) -> d
                     continue
                 references = _reference_fields(table)
                 for row in rows:
+                    if suffix and table.role == "entities" and row[table.primary_key] in states:
+                        continue
                     new = dict(row)
                     if table.primary_key:
                         new[table.primary_key] = row[table.primary_key] + suffix

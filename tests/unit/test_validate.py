@@ -59,6 +59,7 @@ EXPECTED = {
     "undisclosed-amount": ["data/transfers.csv:2:amount: undisclosed-amount"],
     "currency-code": ["data/transfers.csv:2:currency: currency-code"],
     "country-code": ["data/entities.csv:2:country: country-code"],
+    "duplicate-state": ["data/entities.csv:6:country: duplicate-state"],
     "certainty-note": ["data/transfers.csv:2:certainty_note: certainty-note"],
     # evidence
     "no-claim": ["data/flights.csv:2:flight_id: no-claim"],

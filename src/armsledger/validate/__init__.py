@@ -34,6 +34,7 @@ def validate(data_dir: Path, archive_dir: Path | None = None, today: dt.date | N
         rules.check_money(ctx)
         rules.check_operator_scope(ctx)
         rules.check_countries(ctx)
+        rules.check_states(ctx)
         rules.check_certainty(ctx)
         rules.check_cycles(ctx)
         rules.check_restates(ctx)

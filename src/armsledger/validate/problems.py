@@ -46,6 +46,7 @@ RULES = {
     "undisclosed-amount": "amount_kind=undisclosed with an amount",
     "currency-code": "currency is not an ISO 4217 code",
     "country-code": "country is not an ISO 3166-1 alpha-3 code (historic codes allowed)",
+    "duplicate-state": "two entities of type state with the same country",
     "certainty-note": "certainty_override without certainty_note",
     "no-claim": "a record has no claim with stance supports",
     "claim-record": "claims.record_id matches no record",

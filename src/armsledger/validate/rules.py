@@ -10,6 +10,7 @@ import pycountry
 
 from armsledger.model import cells, figures, lineage
 from armsledger.model.dates import EDTFError, parse_edtf
+from armsledger.validate.problems import display_path
 from armsledger.validate.structure import Context
 from armsledger.validate.tabular import non_finite
 
@@ -115,6 +116,25 @@ def check_countries(ctx: Context) -> None:
                 if re.fullmatch(r"[A-Z]{3}", value) and not is_country(value):
                     ctx.at(table, i, name, "country-code",
                            f'"{value}" is not an ISO 3166-1 alpha-3 country code (current or historic)')
+
+
+def check_states(ctx: Context) -> None:
+    """A party belongs to the state of its country (model.ledger.entity_lineage): with two states for one
+    country, exports would be credited to one of them and silently missing from the other."""
+    entities = ctx.core("entities")
+    if entities is None or not {"type", "country"} <= set(entities.fields) - entities.missing_columns:
+        return
+    first: dict[str, int] = {}
+    for i, row in enumerate(entities.rows):
+        country = row["country"].strip()
+        if row["type"].strip() != "state" or not country:
+            continue
+        if first.setdefault(country, i) != i:
+            other = entities.rows[first[country]][entities.spec.primary_key].strip()
+            ctx.at(entities, i, "country", "duplicate-state",
+                   f'{country} is already the country of the state "{other}" '
+                   f"({display_path(entities.path)}:{entities.row_numbers[first[country]]}): one state per "
+                   "country, or the parties of that country would belong to one of them only")
 
 
 def check_certainty(ctx: Context) -> None:
