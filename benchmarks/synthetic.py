@@ -1,10 +1,10 @@
 """A synthetic ledger of any size for the benchmarks: the real ledger copied over and over with new ids.
 
 Copy 0 is the real data; copy k renames every record and claim (`<id>-x<k>`), and shares a group of
-renamed sources (one per 4 copies) and entities (one per 10 copies; states are shared by all) with other copies, so that every
-table grows. Names, titles and URLs are changed only as far as the validator's duplicate checks need;
-figures, dates and amounts are kept, so each copy validates for the same reasons the real ledger does.
-Nothing here is new data.
+renamed sources (one per 4 copies) and entities (one per 10 copies; states are shared by all) with
+other copies, so that every table grows. Names, titles and URLs are changed only as far as the
+validator's duplicate checks need; figures, dates and amounts are kept, so each copy validates for the
+same reasons the real ledger does. Nothing here is new data.
 """
 
 from __future__ import annotations
