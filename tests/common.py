@@ -38,3 +38,30 @@ def rewrite_cell(data: Path, table: str, key: str, record: str, column: str, tex
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def only_sets(data) -> list[set[str]]:
+    """Each record table alone, the tables each notebook reads, and none."""
+    from armsledger.model import schema as schema_module
+    from armsledger.pipeline.notebooks import notebook_names, reads
+
+    schema = schema_module.load(data)
+    sets = [{name} for name in schema.record_names]
+    read = [reads(NOTEBOOKS / f"{name}.ipynb") for name in notebook_names(NOTEBOOKS)]
+    sets += [set(r) for r in read if not isinstance(r, str)]
+    return [*sets, set()]
+
+
+def assert_same_ledger(a, b) -> None:
+    """Two model.ledger.Ledger objects hold the same frames."""
+    import pandas as pd
+
+    for name in a.tables:
+        pd.testing.assert_frame_equal(a.tables[name], b.tables[name], obj=f"tables[{name}]")
+    # An empty frame's column types are pandas' guess from nothing: only its columns must agree.
+    pd.testing.assert_frame_equal(a.records, b.records, obj="records", check_dtype=not b.records.empty)
+    pd.testing.assert_frame_equal(a.claims, b.claims, obj="claims", check_dtype=not b.claims.empty)
+    assert a.masked == b.masked
+    assert (a.hidden is None) == (b.hidden is None)
+    if a.hidden is not None:
+        pd.testing.assert_frame_equal(a.hidden, b.hidden, obj="hidden", check_dtype=not b.hidden.empty)

@@ -241,3 +241,15 @@ def test_the_appendix_and_timeline_list_every_record_or_say_how_many_more(real):
     assert len(listed) == min(len(items), markdown.MAX_PRINTED_ROWS) + (len(items) > markdown.MAX_PRINTED_ROWS)
     assert set(items["record_id"]) == set(real.records[real.records["table"].isin(
         ["contracts", "transfers", "flights", "events"])]["record_id"])
+
+
+def test_the_whole_ledger_cut_to_a_notebooks_tables_equals_those_tables_derived_alone(editions):
+    """model.ledger.load derives the whole ledger once and cuts it to the tables a notebook reads; on the
+    real data, at every edition's as-of date, that is the ledger those tables alone give."""
+    from armsledger.model import ledger as L
+    from tests.common import assert_same_ledger, only_sets
+
+    for as_of in sorted({p.as_of or None for p in editions.values()}, key=str):
+        day = L.parse_edtf(as_of).latest if as_of else None
+        for only in only_sets(paths.DATA):
+            assert_same_ledger(L.load(paths.DATA, day, only), L.build(L.read_tables(paths.DATA, only), paths.DATA, day))

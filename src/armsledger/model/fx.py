@@ -202,5 +202,6 @@ def convert_values(frame: pd.DataFrame, target: str, date_column: str = "value_d
     out[f"value_low_{t}"] = lows
     out[f"value_high_{t}"] = highs
     out[f"fx_rate_{t}"] = rates
-    out[f"fx_date_{t}"] = fx_dates
+    # Object whatever the rows hold: pandas would infer text from one date and object from none at all.
+    out[f"fx_date_{t}"] = pd.Series(fx_dates, index=frame.index, dtype=object)
     return out

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from armsledger.model import cells, fx, lineage
+from armsledger.model import cells, fx, lineage, store
 from armsledger.model import certainty as cert
 from armsledger.model import schema as schema_module
 from armsledger.model.csvfile import read_csv
@@ -38,8 +37,7 @@ def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.Da
         if only is not None and table.name not in only and table.role == "record":
             frame = pd.DataFrame({c: pd.Series(dtype=str) for c in columns})
         else:
-            frame = _typed_table(str(Path(data_dir) / table.path), _file_key(Path(data_dir) / table.path),
-                                 table).copy()
+            frame = _typed_table(Path(data_dir) / table.path, table)
         tables[table.name] = frame
     return tables
 
@@ -49,11 +47,9 @@ def _file_key(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-@lru_cache(maxsize=64)
-def _typed_table(path: str, key: tuple[int, int], table: schema_module.Table) -> pd.DataFrame:
-    """One table read and typed, once per version of its file (notebooks and tests load a ledger
-    many times; callers get copies)."""
-    csv_file = read_csv(Path(path))
+def _typed_table(path: Path, table: schema_module.Table) -> pd.DataFrame:
+    """One table read and typed."""
+    csv_file = read_csv(path)
     header = csv_file.header or []
     frame = pd.DataFrame({name: pd.Series(_column(csv_file.rows, header.index(name) if name in header else -1),
                                           dtype=object)
@@ -64,8 +60,8 @@ def _typed_table(path: str, key: tuple[int, int], table: schema_module.Table) ->
             frame[spec.name] = pd.Series([_number(v, False) for v in frame[spec.name]], dtype=float)
         elif spec.type == "integer":
             frame[spec.name] = pd.Series([_number(v, True) for v in frame[spec.name]], dtype="Int64")
-        else:
-            frame[spec.name] = frame[spec.name].astype(str)
+    # Text stays in object columns of Python strings: pandas' own text type hands out its values one
+    # __getitem__ at a time when a column is iterated, three times slower, and the analysis iterates a lot.
     return frame
 
 
@@ -75,10 +71,10 @@ def _number(text: str, integer: bool) -> float | int | None:
 
 
 def release_cached_tables() -> None:
-    """Forget the typed tables _typed_table keeps. A notebook kernel loads its ledger several times and
-    gains from the cache; the build's own process loads one once per edition, and at 300,000 records
-    the cached frames would hold a gigabyte there for the rest of the build."""
-    _typed_table.cache_clear()
+    """Forget the whole ledger this process keeps (see _whole). A notebook loads its ledger several times
+    and gains from it; the build's own process loads one once per edition, and at 300,000 records it
+    would hold a gigabyte there for the rest of the build."""
+    _whole_memo.clear()
 
 
 def _column(rows: list[list[str]], position: int) -> list[str]:
@@ -389,11 +385,63 @@ def build(tables: dict[str, pd.DataFrame], data_dir: Path, as_of: dt.date | None
 def load(data_dir: Path | str, as_of: str | dt.date | None = None, only: set[str] | None = None) -> Ledger:
     """Load the ledger in `data_dir`, as known on `as_of`; `only` restricts the record tables read
     (see read_tables). It does not validate: callers that take data from people validate first
-    (armsledger.validate.cache.ensure_valid)."""
+    (armsledger.validate.cache.ensure_valid).
+
+    The whole ledger is derived once per version of the data and as-of date (in this process, and in a
+    data folder with a ledger cache, once for every process) and `only` cuts it down: a record's derived
+    columns depend on its own table, claims and sources alone (tests/unit/test_ledger_store.py holds the
+    two ways equal), except for a table placed by a parent table left out, which is derived on its own."""
     data_dir = Path(data_dir)
     if isinstance(as_of, str) and as_of:
         as_of = parse_edtf(as_of).latest
-    return build(read_tables(data_dir, only), data_dir, as_of or None)
+    as_of = as_of or None
+    if only is not None:
+        schema = schema_module.load(data_dir)
+        if any(schema.table(name).placed_by_parent and _parent_table(schema, name) not in only
+               for name in only if name in schema.record_names):
+            return build(read_tables(data_dir, only), data_dir, as_of, schema)
+    whole = _whole(data_dir, as_of)
+    return whole if only is None else restricted(whole, set(only))
+
+
+def _parent_table(schema: schema_module.Schema, name: str) -> str:
+    spec = schema.table(name)
+    return spec.references.get(spec.placed_by_parent, ("", ""))[0]
+
+
+_whole_memo: dict = {}  # at most one whole ledger per process: at 300,000 records one is a gigabyte
+
+
+def _whole(data_dir: Path, as_of: dt.date | None) -> Ledger:
+    """The whole ledger, derived once per process for the same files (by time and size, as _typed_table)
+    and as-of date. Callers share its frames: pandas copies on write, so none can change another's."""
+    files = schema_module.data_files(data_dir)
+    memo_key = (str(data_dir.resolve()), tuple(_file_key(p) if p.exists() else None for p in files), as_of)
+    if _whole_memo.get("key") == memo_key:
+        return _whole_memo["ledger"]
+    _whole_memo.clear()
+    ledger = store.cached(data_dir, as_of, lambda: build(read_tables(data_dir), data_dir, as_of))
+    _whole_memo.update(key=memo_key, ledger=ledger)
+    return ledger
+
+
+def restricted(ledger: Ledger, only: set[str]) -> Ledger:
+    """The ledger as `build` derives it when the record tables outside `only` are empty (read_tables)."""
+    schema = ledger.schema
+    tables = {}
+    for spec in schema.tables:
+        frame = ledger.tables[spec.name]
+        if spec.role == "record" and spec.name not in only:
+            frame = pd.DataFrame({c: pd.Series(dtype=str) for c in spec.field_names})
+        tables[spec.name] = frame
+    kept_tables = [spec.name for spec in schema.records if spec.name in only]
+    records = ledger.records[ledger.records["table"].isin(kept_tables)].reset_index(drop=True)
+    claims = ledger.claims[ledger.claims["record_id"].isin(set(records["record_id"]))].reset_index(drop=True)
+    ids = {i for name in kept_tables for i in ledger.tables[name][schema.table(name).primary_key]}
+    hidden = None if ledger.hidden is None else \
+        ledger.hidden[ledger.hidden["table"].isin(kept_tables)].reset_index(drop=True)
+    return replace(ledger, tables=tables, records=records, claims=claims, hidden=hidden,
+                   masked=frozenset(pair for pair in ledger.masked if pair[0] in ids))
 
 
 def for_edition(params, reads: tuple[str, ...] | str = ALL_RECORD_TABLES, within_period: bool = False) -> Ledger:

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from armsledger.model.schema import DESCRIPTOR
+from armsledger.model.store import CACHE_DIR as LEDGER_CACHE
 from armsledger.validate.problems import display_path
 
 SNAPSHOT_DIR = "_data"  # in build/
@@ -59,7 +60,9 @@ def write(files: dict[str, bytes], target: Path) -> Path:
         os.replace(temporary, path)
     for path in sorted(target.rglob("*"), reverse=True):
         name = path.relative_to(target).as_posix()
-        if path.is_file() and not path.name.startswith(".") and name not in files:
+        if any(part.startswith(".") for part in path.relative_to(target).parts):
+            continue  # the build's own: the validation stamp, the ledger cache (model.store)
+        if path.is_file() and name not in files:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
@@ -87,6 +90,9 @@ def validated(data_dir: Path, build_dir: Path) -> tuple[Path | None, list[str]]:
         shutil.rmtree(staging, ignore_errors=True)
     snapshot = write(files, build_dir / SNAPSHOT_DIR)
     mark_valid(snapshot, stamp, local=True)
+    # The build's processes derive the ledger from this folder once, not once each (model.store).
+    with contextlib.suppress(OSError):
+        (snapshot / LEDGER_CACHE).mkdir(exist_ok=True)
     return snapshot, []
 
 
