@@ -143,3 +143,10 @@ def test_the_make_targets_run_the_lanes():
     assert PYPROJECT["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]
     markers = {line.split(":")[0] for line in PYPROJECT["tool"]["pytest"]["ini_options"]["markers"]}
     assert markers == {"slow", "browser", "quarto"}
+
+
+def test_the_readme_states_the_workbooks_row_cap():
+    from armsledger.pipeline.downloads import WORKBOOK_MAX_ROWS
+
+    readme = (paths.ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"the first {WORKBOOK_MAX_ROWS:,} rows of a longer table" in readme

@@ -272,6 +272,26 @@ def test_the_workbook_streams_one_sheet_per_csv_after_a_readme(tmp_path):
     assert "a" in readme and "b" in readme
 
 
+def test_a_long_table_fills_its_sheet_to_the_cap_and_says_where_the_rest_is(tmp_path, monkeypatch):
+    from openpyxl import load_workbook
+
+    from armsledger.pipeline import downloads
+
+    monkeypatch.setattr(downloads, "WORKBOOK_MAX_ROWS", 3)
+    path = tmp_path / "table-long.csv"
+    path.write_text("id,note\n" + "".join(f'r{i},"two\nlines"\n' for i in range(5)), encoding="utf-8")
+    short = tmp_path / "table-short.csv"
+    short.write_text("id\n" + "".join(f"s{i}\n" for i in range(3)), encoding="utf-8")
+    about = dict.fromkeys(("edition", "title", "version", "build_date"), "")
+    book = load_workbook(downloads.write_workbook([path, short], tmp_path / "book.xlsx", about), read_only=True)
+    rows = [list(r) for r in book["long"].iter_rows(values_only=True)]
+    assert rows[:4] == [["id", "note"], ["r0", "two\nlines"], ["r1", "two\nlines"], ["r2", "two\nlines"]]
+    assert rows[4][0] == "… and 2 more rows: every row is in data/tables/table-long.csv" and len(rows) == 5
+    assert len(list(book["short"].iter_rows())) == 4  # exactly at the cap: no closing row
+    readme = " ".join(str(r[0]) for r in book["README"].iter_rows(values_only=True) if r)
+    assert "at most 3 rows" in readme
+
+
 # =========================================================================== validation's quick pass
 
 

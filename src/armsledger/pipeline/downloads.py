@@ -20,6 +20,10 @@ TABLES_DIR = "data-tables"  # in build/<edition>/ (its tables/ holds the Markdow
 PUBLISHED_DIR = "tables"  # under public/<edition>/data/
 RECORDS_CSV = "records.csv"
 WORKBOOK = "armsledger-tables.xlsx"
+# Rows per sheet: the workbook is for browsing a table in a spreadsheet, and every row of a longer one
+# is in its CSV file and the database. Writing XLSX costs about 25 µs a cell (openpyxl, pure Python):
+# 300,000 records would take many minutes for a copy of what the CSV files already hold.
+WORKBOOK_MAX_ROWS = 10_000
 README = """armsledger: the data behind the report's tables and figures, one sheet each.
 
 Edition: {title} ({edition}). Data version {version}; built {build_date}.
@@ -28,6 +32,8 @@ date allows) and values converted to euros and US dollars at the ECB reference r
 `records` lists every record the edition shows, with its certainty tier, dates as EDTF and as ISO
 bounds, the value as reported and converted, and the sources that support it.
 Text cells that begin with = + - @ are prefixed with an apostrophe so that no spreadsheet runs them.
+A sheet holds at most {max_rows:,} rows; a longer table's sheet ends with a row saying how many more
+there are, and its CSV file (listed below) holds every row.
 Licence: CC BY 4.0 for the data; the quoted figures, titles and URLs are bibliographic data of the
 third-party publications, which keep their own copyright. Cite the original reporting as well.
 """
@@ -72,7 +78,8 @@ def write(edition_dir: Path, about: dict) -> Path:
 
 
 def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
-    """One sheet per CSV (named after it, at most 31 characters) and a README sheet first. Cells are
+    """One sheet per CSV (named after it, at most 31 characters; its first WORKBOOK_MAX_ROWS rows) and a
+    README sheet first. Cells are
     written as the CSV holds them (already formula-safe); openpyxl would read a leading = as a formula.
 
     Written in openpyxl's write-only mode: rows stream to disk as they are read, so memory stays
@@ -84,7 +91,7 @@ def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
     for path in csv_files:  # named first: the README lists them before they are written
         names.append(_sheet_name(path.stem, names))
     readme = book.create_sheet("README")
-    for line in README.format(**about).splitlines():
+    for line in README.format(**about, max_rows=WORKBOOK_MAX_ROWS).splitlines():
         readme.append([line])
     readme.append([])
     readme.append(["sheet", "file"])
@@ -93,8 +100,12 @@ def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
     for name, path in zip(names, csv_files, strict=True):
         sheet = book.create_sheet(name)
         with open(path, encoding="utf-8", newline="") as handle:
-            for row in csv.reader(handle):
+            rows = csv.reader(handle)
+            for row in itertools.islice(rows, WORKBOOK_MAX_ROWS + 1):  # the header and the first rows
                 sheet.append([_number(cell) for cell in row])
+            more = sum(1 for _ in rows)
+        if more:
+            sheet.append([f"… and {more:,} more rows: every row is in data/tables/{path.name}"])
     # Fixed metadata: two builds of the same data give the same workbook.
     book.properties.creator = "armsledger"
     book.properties.created = book.properties.modified = _fixed_time(about.get("build_date"))
