@@ -65,3 +65,14 @@ def test_lines_of_reporting(small):
 
 def test_lines_of_an_edition_without_records_are_empty():
     assert reporting.lines_of_reporting(load(SMALL, as_of="2019-01-01")).empty
+
+
+def test_the_lines_of_each_record_in_one_pass_are_those_of_the_record_alone(small):
+    from armsledger.analysis.reporting import lines_of_reporting, lines_of_reporting_each
+
+    ids = [*small.records["record_id"], "no-such-record"]
+    each = lines_of_reporting_each(small, ids)
+    assert list(each) == ids
+    for record_id in ids:
+        pd.testing.assert_frame_equal(each[record_id], lines_of_reporting(small, [record_id]), obj=record_id)
+    assert each["no-such-record"].empty

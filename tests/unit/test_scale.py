@@ -272,6 +272,21 @@ def test_the_workbook_streams_one_sheet_per_csv_after_a_readme(tmp_path):
     assert "a" in readme and "b" in readme
 
 
+def test_a_chart_note_names_a_few_converted_copies_and_counts_the_rest(big):
+    """At 300,000 records the note under the reconciliation chart named tens of thousands of copies and
+    drawing it took minutes."""
+    from armsledger.present import figures
+
+    exports = export_values.customs_exports(big, "EUR")
+    totals = export_values.published_totals(big, "EUR")
+    copies = figures._copies(big, exports, totals)
+    copied = int(copies["is_copy"].sum())
+    assert copied > figures.NAMED_IN_NOTE
+    note = figures.copies_note(totals, copies, big)
+    assert note.count(" for ") == figures.NAMED_IN_NOTE
+    assert f"and {copied - figures.NAMED_IN_NOTE} other totals" in note
+
+
 def test_a_long_table_fills_its_sheet_to_the_cap_and_says_where_the_rest_is(tmp_path, monkeypatch):
     from openpyxl import load_workbook
 

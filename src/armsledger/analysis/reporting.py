@@ -26,10 +26,25 @@ def lines_of_reporting(ledger: Ledger, record_ids) -> pd.DataFrame:
     """One row per line of reporting behind `record_ids`, most records first: the root source, its
     publisher and date, whether the ledger cites the root itself (`read`) or only relays of it, the
     relaying sources (most-cited first) and their publishers, and how many of the records it supports."""
-    wanted = set(record_ids)
-    sources = ledger.tables["sources"].set_index("source_id")
-    roots = root_sources(ledger.tables["sources"])
+    sources, roots, claims = _context(ledger, set(record_ids))
+    return _lines(claims, sources, roots)
+
+
+def lines_of_reporting_each(ledger: Ledger, record_ids) -> dict[str, pd.DataFrame]:
+    """lines_of_reporting of each record alone, in one pass over the claims (one call per record would
+    read every claim and every source once per record: hours at 300,000 records)."""
+    wanted = list(dict.fromkeys(record_ids))
+    sources, roots, claims = _context(ledger, set(wanted))
+    groups = dict(list(claims.groupby("record_id", sort=False)))
+    return {record_id: _lines(groups.get(record_id, claims.iloc[0:0]), sources, roots) for record_id in wanted}
+
+
+def _context(ledger: Ledger, wanted: set[str]) -> tuple[pd.DataFrame, dict[str, str], pd.DataFrame]:
     claims = ledger.claims[(ledger.claims["stance"] == "supports") & ledger.claims["record_id"].isin(wanted)]
+    return ledger.tables["sources"].set_index("source_id"), root_sources(ledger.tables["sources"]), claims
+
+
+def _lines(claims: pd.DataFrame, sources: pd.DataFrame, roots: dict[str, str]) -> pd.DataFrame:
     lines: dict[str, dict] = {}
     for record_id, source_id in zip(claims["record_id"], claims["source_id"], strict=True):
         root = roots.get(source_id, source_id)

@@ -31,7 +31,7 @@ import pandas as pd
 
 from armsledger.analysis import exports as export_values
 from armsledger.analysis.contracts import delivery_windows as windows_of
-from armsledger.analysis.reporting import lines_of_reporting, supporting_roots
+from armsledger.analysis.reporting import lines_of_reporting, lines_of_reporting_each, supporting_roots
 from armsledger.analysis.routes import PLACES, flight_routes
 from armsledger.analysis.timeline import horizon
 from armsledger.model.ledger import Ledger
@@ -181,6 +181,9 @@ def surveillance(ledger: Ledger, items: pd.DataFrame, start: pd.Timestamp, end: 
                 source=_source(ledger, set(items["record_id"])))
 
 
+NAMED_IN_NOTE = 4  # figures and publishers a chart note names before it counts the rest
+
+
 def copies_note(totals: pd.DataFrame, copies: pd.DataFrame, ledger: Ledger) -> str:
     """The converted copies left out of a chart, in words, or ''."""
     copied = copies[copies["is_copy"]]
@@ -192,9 +195,12 @@ def copies_note(totals: pd.DataFrame, copies: pd.DataFrame, ledger: Ledger) -> s
                + f" for {period_label(by_id.at[a, 'period'])}" for a in copied["aggregate_id"]]
     native = copied["original_currency"].iloc[0]
     lines = lines_of_reporting(ledger, list(copied["aggregate_id"]))
-    who = chart_text.words_list(list(dict.fromkeys(lines["publisher"]))) if not lines.empty else "the same line"
+    publishers = list(dict.fromkeys(lines["publisher"]))
+    who = chart_text.words_list(publishers[:NAMED_IN_NOTE], max(len(publishers) - NAMED_IN_NOTE, 0)) \
+        if not lines.empty else "the same line"
     copied_in = copied_currency(by_id, copied)
-    return (f"Not drawn: {chart_text.words_list(figures)}, {CURRENCY_ADJECTIVE.get(copied_in, copied_in)} versions of "
+    named = chart_text.words_list(figures[:NAMED_IN_NOTE], max(len(figures) - NAMED_IN_NOTE, 0), "other totals")
+    return (f"Not drawn: {named}, {CURRENCY_ADJECTIVE.get(copied_in, copied_in)} versions of "
             f"{who}'s totals in {CURRENCY_WORDS.get(native, native)}, converted by a relay, not separate evidence "
             "(listed in the reconciliation table).")
 
@@ -240,8 +246,7 @@ def exports_monthly(ledger: Ledger, exports: pd.DataFrame, totals: pd.DataFrame,
 def _line_words(ledger: Ledger, aggregate_ids) -> dict[str, str]:
     """Aggregate id → its lines of reporting in words ("BIRN / Haaretz, as relayed by Crolens")."""
     out = {}
-    for aggregate_id in aggregate_ids:
-        lines = lines_of_reporting(ledger, [aggregate_id])
+    for aggregate_id, lines in lines_of_reporting_each(ledger, aggregate_ids).items():
         parts = []
         for line in lines.itertuples(index=False):
             text = line.publisher
