@@ -272,6 +272,30 @@ def test_the_workbook_streams_one_sheet_per_csv_after_a_readme(tmp_path):
     assert "a" in readme and "b" in readme
 
 
+def test_the_lead_chart_draws_a_few_other_totals_per_year_and_counts_the_rest(big):
+    """At 300,000 records a year held thousands of totals, and the lead chart grew to a 7 GB raster."""
+    import matplotlib.pyplot as plt
+
+    from armsledger.present import charts
+
+    exports = export_values.customs_exports(big, "EUR")
+    view = export_values.years_as_published(export_values.published_totals(big, "EUR"), exports)
+    others = view[view["role"] == "other"].groupby("year").size()
+    crowded = others[others > charts.OTHER_TOTALS_PER_YEAR]
+    assert not crowded.empty
+    heights = []
+    for copies in (1, 3):
+        more = pd.concat([view, *[view[view["role"] == "other"]] * (copies - 1)], ignore_index=True)
+        fig = charts.years_chart(more.sort_values("year", kind="stable"), "EUR")
+        texts = [t.get_text().replace("\n", " ") for t in fig.axes[-1].texts]
+        for year, n in crowded.items():
+            assert f"… and {n * copies - charts.OTHER_TOTALS_PER_YEAR:,} more totals for {year}, not drawn " \
+                   "(every one is in the figure's data)" in " ".join(texts)
+        heights.append(fig.get_size_inches()[1])
+        plt.close(fig)
+    assert heights[0] == heights[1]  # the chart does not grow with the totals
+
+
 def test_a_chart_note_names_a_few_converted_copies_and_counts_the_rest(big):
     """At 300,000 records the note under the reconciliation chart named tens of thousands of copies and
     drawing it took minutes."""

@@ -67,6 +67,7 @@ ROW_IN = 0.205  # one row of marks and 9 pt labels
 # Bar charts of one row per record draw at most this many rows (the largest); the rest are counted in a
 # note and listed in the table beside the chart. The real ledger has under a dozen of each.
 MAX_BAR_ROWS = 16
+OTHER_TOTALS_PER_YEAR = 4  # the lead chart's "other totals" drawn per year; the rest are counted
 BAR_FRACTION = 0.62
 
 
@@ -707,8 +708,8 @@ def _labels_above(ax: plt.Axes, labels: list[tuple[float, float, str]],
 
 def _bar_rows(sheet: Sheet, rows: list[dict], bar_in: float = 0.17) -> str:
     """A panel of horizontal bars, each with its words on a line above it (wrapped to the width) and
-    its value at its end; rows with `header` are bold group headings. Returns the panel name; call
-    _draw_bar_rows after build."""
+    its value at its end; rows with `header` are bold group headings, rows with `note` muted words
+    without a bar. Returns the panel name; call _draw_bar_rows after build."""
     inner = sheet.inner
     height = 0.0
     for row in rows:
@@ -716,7 +717,7 @@ def _bar_rows(sheet: Sheet, rows: list[dict], bar_in: float = 0.17) -> str:
         row["lines"] = lines
         row["top"] = height
         height += len(lines) * line_height_in() + (0.04 if row.get("header") else 0.0)
-        if not row.get("header"):
+        if not row.get("header") and not row.get("note"):
             row["bar_y"] = height + bar_in / 2 + 0.02
             height += bar_in + 0.1
     sheet.rows_meta = rows  # kept for drawing
@@ -733,9 +734,9 @@ def _draw_bar_rows(ax: plt.Axes, rows: list[dict], width_in: float, height_in: f
     for row in rows:
         for i, line in enumerate(row["lines"]):
             ax.text(0, row["top"] + (i + 0.5) * line_height_in(), line, fontsize=TEXT_PT, va="center", ha="left",
-                    color=row.get("colour", INK) if row.get("header") else INK,
+                    color=row.get("colour", INK) if row.get("header") else MUTED if row.get("note") else INK,
                     fontweight="bold" if row.get("header") else "normal")
-        if row.get("header"):
+        if row.get("header") or row.get("note"):
             continue
         value = row.get("value")
         if value is None or pd.isna(value):
@@ -779,7 +780,10 @@ def years_chart(view: pd.DataFrame, currency: str, title: str = "", *, source: s
     top = max([1.0, *view["published"].dropna().tolist()])
     for year, group in view.groupby("year", sort=True):
         rows.append({"header": True, "text": str(year)})
-        for r in group.itertuples(index=False):
+        # A large ledger can hold thousands of totals for one year: the first few others are drawn.
+        others = group.index[group["role"] == "other"]
+        left_out = others[OTHER_TOTALS_PER_YEAR:]
+        for r in group.drop(index=left_out).itertuples(index=False):
             if r.role == "ledger":
                 qualifier = "≥ " if r.amount_kind == "at_least" else ""
                 value_text = ("no disclosed value" if pd.isna(r.published)
@@ -808,6 +812,9 @@ def years_chart(view: pd.DataFrame, currency: str, title: str = "", *, source: s
                 words += "; restates an earlier figure"
             value_text = _money_label(r.amount, r.amount_kind, r.published, currency, r.currency)
             rows.append({"text": words, "value": r.published, "value_text": value_text, "style": style})
+        if len(left_out):
+            rows.append({"note": True, "text": f"… and {len(left_out):,} more totals for {year}, not drawn "
+                                               "(every one is in the figure's data)"})
     panel = _bar_rows(sheet, rows)
     _finish(sheet, notes or [], source)
     fig, panels, _ = sheet.build()
