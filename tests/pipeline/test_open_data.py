@@ -162,6 +162,36 @@ def test_the_as_of_package_holds_no_record_its_report_hides(ledger, built):
         assert {row["record_id"] for row in csv.DictReader(handle)} <= shown
 
 
+def test_the_as_of_package_names_no_party_only_later_sources_name(built):
+    """An entity is in an edition's data only when a row it shows refers to it (or to a body under it):
+    a party a later source first named, in a field the as-of edition blanks, stays out."""
+    package_dir = built["as-of-2024-06"] / "package"
+    schema = load_schema(package_dir)
+    entities = schema.core("entities")
+
+    def rows(table):
+        with open(package_dir / table.path, encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+
+    referred = set()
+    for table in schema.tables:
+        if table.role == "entities":
+            continue
+        names = [n for n, target, _ in table.foreign_keys if target == entities.name]
+        lists = [f.name for f in table.fields if f.kind == "id_list" and entities.name in (f.list_of or ())]
+        for row in rows(table):
+            referred |= {row[n] for n in names if row.get(n)}
+            referred |= {i for n in lists for i in row.get(n, "").split("|") if i}
+    packaged = {row[entities.primary_key]: row["parent_id"] for row in rows(entities)}
+    closure = set()
+    for entity in referred:
+        while entity and entity not in closure:
+            closure.add(entity)
+            entity = packaged.get(entity, "")
+    assert referred <= set(packaged)
+    assert set(packaged) == closure
+
+
 # ------------------------------------------------------------------------------------ SQLite
 
 
