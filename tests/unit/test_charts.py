@@ -195,7 +195,11 @@ def test_labels_never_overlap(in_period):
     crowded = pd.concat([totals] * 3, ignore_index=True).assign(latest=pd.Timestamp("2024-06-30"))
     fig = charts.exports_chart(exports, crowded, "EUR", START, pd.Timestamp("2024-12-31"))
     lower = fig.axes[-1]
-    assert len(lower.texts) >= len(crowded)
+    # The largest totals labelled (beside the running totals' labels), the others counted in a note.
+    assert len(crowded) > charts.MAX_TOTAL_LABELS
+    assert len(lower.texts) >= charts.MAX_TOTAL_LABELS
+    words = " ".join(t.get_text().replace("\n", " ") for t in fig.findobj(matplotlib.text.Text))
+    assert f"{len(crowded):,} published totals drawn as dots, the {charts.MAX_TOTAL_LABELS} largest labelled" in words
     assert chartkit.overlapping(list(lower.texts)) == []
     plt.close(fig)
     fig = charts.timeline_chart(timeline.build_timeline(in_period), START, END)

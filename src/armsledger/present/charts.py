@@ -68,6 +68,7 @@ ROW_IN = 0.205  # one row of marks and 9 pt labels
 # note and listed in the table beside the chart. The real ledger has under a dozen of each.
 MAX_BAR_ROWS = 16
 OTHER_TOTALS_PER_YEAR = 4  # the lead chart's "other totals" drawn per year; the rest are counted
+MAX_TOTAL_LABELS = 12  # published totals labelled beside their dots in the running-total panel
 BAR_FRACTION = 0.62
 
 
@@ -508,6 +509,13 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
     undisclosed = shown[shown["value"].isna()]
     totals = totals[(totals["latest"] >= start) & (totals["latest"] <= end)] if not totals.empty else totals
     notes = list(notes or [])
+    # Every published total is a dot; labels for the largest, placed without overlap (the placement
+    # is quadratic, and thousands of labels would fill the panel).
+    labelled_totals = set(totals["published"].sort_values(ascending=False, kind="stable").index[:MAX_TOTAL_LABELS]) \
+        if not totals.empty else set()
+    if len(totals) > MAX_TOTAL_LABELS:
+        notes.insert(0, f"{len(totals):,} published totals drawn as dots, the {MAX_TOTAL_LABELS} largest labelled; "
+                        "the table lists each one.")
     if len(valued) > MAX_LABELLED_ITEMS:  # too many rows to draw one by one: one bar per month, summed
         notes.insert(0, f"{len(valued):,} customs-recorded values summed by the month they begin in; the table "
                         "lists each one.")
@@ -631,11 +639,15 @@ def exports_chart(exports: pd.DataFrame, totals: pd.DataFrame, currency: str, st
         at_least = open_year["value"].isna().any() or (open_year["amount_kind"] == "at_least").any()
         words = f"ledger {year}: {'≥ ' if at_least else ''}{format_money(cumulative[-1] * 1e6, currency, compact=True)}"
         labels.append(Label(words, last, cumulative[-1], side=side(last), colour=INK))
-    for row in totals.itertuples(index=False):
-        style = certainty_fill(row.certainty, WARN)
+    for certainty, group in totals.groupby("certainty", sort=True) if not totals.empty else []:
+        style = certainty_fill(certainty, WARN)  # one scatter per fill: thousands of dots in one call
+        ax.scatter(mdates.date2num(group["latest"]), group["published"] / 1e6, s=46, zorder=5, linewidths=1.0,
+                   clip_on=False, facecolors=[style["facecolor"]], edgecolors=[style["edgecolor"]],
+                   hatch=style["hatch"])
+    for index, row in zip(totals.index, totals.itertuples(index=False), strict=True):
+        if index not in labelled_totals:
+            continue
         y = row.published / 1e6
-        ax.scatter([mdates.date2num(row.latest)], [y], s=46, zorder=5, linewidths=1.0, clip_on=False,
-                   facecolors=[style["facecolor"]], edgecolors=[style["edgecolor"]], hatch=style["hatch"])
         value = _money_label(row.amount, row.amount_kind, row.published, currency, row.currency)
         words = f"{period_label(row.period)}: {value}"
         if not narrow and getattr(row, "restated_by", ""):
