@@ -415,3 +415,14 @@ def test_small_fixture_is_a_valid_ledger():
 
     result = validate(SMALL)
     assert result.ok, "\n".join(str(p) for p in result.problems)
+
+
+def test_repeated_references_are_one_string_object_and_words_are_left_alone():
+    """A kernel holds the whole ledger: a reference repeated over many claims is one object."""
+    tables = L.read_tables(SMALL)
+    claims = tables["claims"]
+    for column in ("source_id", "record_id", "stance"):
+        first = {}
+        assert all(first.setdefault(value, value) is value for value in claims[column]), column
+    schema = schema_module.load(SMALL)
+    assert not L._repeats(schema.table("claims"), next(f for f in schema.table("claims").fields if f.name == "note"))

@@ -8,6 +8,7 @@ import csv
 import itertools
 import json
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -144,7 +145,7 @@ def _write_table(source: Path, out: Path, table, keep: dict[str, set[str]], ever
     return written
 
 
-def write_records(rows: list[dict], path: Path) -> Path:
+def write_records(rows: Iterable[dict], path: Path) -> Path:
     """records.json: a JSON array with one record per line, so that read_records can stream it."""
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("[\n")
@@ -189,11 +190,10 @@ def _plain(value):
     return value.item() if hasattr(value, "item") else value  # numpy scalars as Python numbers
 
 
-def record_rows(ledger: Ledger) -> list[dict]:
+def record_rows(ledger: Ledger) -> Iterator[dict]:
     """One dict per record the edition shows: a label (the fields that name its row, else its own
-    wording), the value as its sources report it, and the model's derived columns."""
-    from armsledger.present.format import reported_text
-
+    wording), the value as its sources report it, and the model's derived columns. Made a block of
+    rows at a time: 300,000 of them at once took a gigabyte."""
     labels: dict[str, str] = {}
     for spec in ledger.schema.records:
         naming = [f.name for f in spec.fields if f.names_row] + [f.name for f in spec.fields
@@ -201,8 +201,18 @@ def record_rows(ledger: Ledger) -> list[dict]:
         frame = ledger.tables[spec.name]
         for row in frame[[spec.primary_key, *naming]].itertuples(index=False):
             labels[row[0]] = next((str(v) for v in row[1:] if isinstance(v, str) and v.strip()), "")
-    rows = []
-    for record in ledger.records.sort_values(["table", "record_id"]).to_dict("records"):
+    ordered = ledger.records.sort_values(["table", "record_id"])
+    for start in range(0, len(ordered), RECORD_BLOCK):
+        yield from _record_block(ordered.iloc[start:start + RECORD_BLOCK], labels)
+
+
+RECORD_BLOCK = 5_000
+
+
+def _record_block(block: pd.DataFrame, labels: dict[str, str]) -> Iterator[dict]:
+    from armsledger.present.format import reported_text
+
+    for record in block.to_dict("records"):
         row = {"record_id": record["record_id"], "table": record["table"], "label": labels.get(record["record_id"], "")}
         row.update({name: _plain(record.get(name)) for name in RECORD_COLUMNS[2:]})
         amount = record.get("amount")
@@ -210,8 +220,7 @@ def record_rows(ledger: Ledger) -> list[dict]:
         row["value_reported"] = (reported_text(amount, record["currency"], record["amount_kind"],
                                                record.get("amount_max", float("nan")))
                                  if disclosed or record.get("amount_kind") == "undisclosed" else "")
-        rows.append(row)
-    return rows
+        yield row
 
 
 def hidden_warning(edition: str, build_dir: Path) -> str:
