@@ -43,12 +43,18 @@ def test_a_second_load_in_one_process_derives_nothing(monkeypatch):
     L.load(SMALL, only={"flights"})  # cut from the same whole ledger
 
 
-def test_an_edited_file_is_derived_again(tmp_path):
+def test_an_edited_file_is_derived_again_even_with_its_old_size_and_time(tmp_path):
     data = copy_ledger(SMALL, tmp_path / "data")
     before = L.load(data)
-    rewrite_cell(data, "flights", "flight_id", before.tables["flights"]["flight_id"].iloc[0], "note", "edited")
-    os.utime(data / "flights.csv", ns=(0, 0))  # a different time, whatever the clock's resolution
-    assert L.load(data).tables["flights"]["note"].iloc[0] == "edited"
+    path = data / "flights.csv"
+    stat = path.stat()
+    note = before.tables["flights"]["note"].iloc[0]
+    edited = ("x" * len(note.encode())) if note else ""
+    assert edited != note
+    rewrite_cell(data, "flights", "flight_id", before.tables["flights"]["flight_id"].iloc[0], "note", edited)
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # as if written within the clock's resolution
+    assert path.stat().st_size == stat.st_size
+    assert L.load(data).tables["flights"]["note"].iloc[0] == edited
 
 
 # --------------------------------------------------------------------------- the on-disk cache

@@ -42,11 +42,6 @@ def read_tables(data_dir: Path, only: set[str] | None = None) -> dict[str, pd.Da
     return tables
 
 
-def _file_key(path: Path) -> tuple[int, int]:
-    stat = path.stat()
-    return stat.st_mtime_ns, stat.st_size
-
-
 def _typed_table(path: Path, table: schema_module.Table) -> pd.DataFrame:
     """One table read and typed."""
     csv_file = read_csv(path)
@@ -430,10 +425,11 @@ _whole_memo: dict = {}  # at most one whole ledger per process: at 300,000 recor
 
 
 def _whole(data_dir: Path, as_of: dt.date | None) -> Ledger:
-    """The whole ledger, derived once per process for the same files (by time and size, as _typed_table)
-    and as-of date. Callers share its frames: pandas copies on write, so none can change another's."""
-    files = schema_module.data_files(data_dir)
-    memo_key = (str(data_dir.resolve()), tuple(_file_key(p) if p.exists() else None for p in files), as_of)
+    """The whole ledger, derived once per process for the same file contents, code and as-of date (by
+    content hash: a file rewritten within the clock's resolution at the same size is still new; hashing
+    the 300,000-record ledger takes half a second). Callers share its frames: pandas copies on write,
+    so none can change another's."""
+    memo_key = (str(data_dir.resolve()), store.key(data_dir, as_of))
     if _whole_memo.get("key") == memo_key:
         return _whole_memo["ledger"]
     _whole_memo.clear()
