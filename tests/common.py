@@ -40,13 +40,13 @@ def rewrite_cell(data: Path, table: str, key: str, record: str, column: str, tex
         writer.writerows(rows)
 
 
-def only_sets(data) -> list[set[str]]:
-    """Each record table alone, the tables each notebook reads, and none."""
+def only_sets(data, notebooks_only: bool = False) -> list[set[str]]:
+    """Each record table alone (unless `notebooks_only`), the tables each notebook reads, and none."""
     from armsledger.model import schema as schema_module
     from armsledger.pipeline.notebooks import notebook_names, reads
 
     schema = schema_module.load(data)
-    sets = [{name} for name in schema.record_names]
+    sets = [] if notebooks_only else [{name} for name in schema.record_names]
     read = [reads(NOTEBOOKS / f"{name}.ipynb") for name in notebook_names(NOTEBOOKS)]
     sets += [set(r) for r in read if not isinstance(r, str)]
     return [*sets, set()]
