@@ -36,7 +36,7 @@ def test_a_table_placed_by_a_parent_left_out_is_derived_alone(tmp_path):
 
 
 def test_a_second_load_in_one_process_derives_nothing(monkeypatch):
-    L.release_cached_tables()
+    L.release_cached_ledger()
     first = L.load(SMALL)
     monkeypatch.setattr(L, "build", lambda *a, **k: pytest.fail("derived again"))
     assert L.load(SMALL) is first
@@ -61,7 +61,7 @@ def test_an_edited_file_is_derived_again_even_with_its_old_size_and_time(tmp_pat
 
 
 def _cached(data, as_of=None):
-    L.release_cached_tables()  # a fresh process, as far as the in-process memo goes
+    L.release_cached_ledger()  # a fresh process, as far as the in-process memo goes
     return L.load(data, as_of)
 
 
@@ -127,7 +127,7 @@ def _derive_in_child(data, counter) -> int:
         with open(counter, "a") as handle:
             handle.write("derived\n")
         return L.build(L.read_tables(data), data, None)
-    return len(store.cached(data, None, derive).records)
+    return len(store.cached(data, store.key(data, None), derive).records)
 
 
 def test_processes_asking_at_once_derive_once(tmp_path):

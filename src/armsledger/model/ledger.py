@@ -82,7 +82,7 @@ def _number(text: str, integer: bool) -> float | int | None:
     return None if value is None else int(value) if integer else float(value)
 
 
-def release_cached_tables() -> None:
+def release_cached_ledger() -> None:
     """Forget the whole ledger this process keeps (see _whole). A notebook loads its ledger several times
     and gains from it; the build's own process loads one once per edition, and at 300,000 records it
     would hold a gigabyte there for the rest of the build."""
@@ -429,11 +429,12 @@ def _whole(data_dir: Path, as_of: dt.date | None) -> Ledger:
     content hash: a file rewritten within the clock's resolution at the same size is still new; hashing
     the 300,000-record ledger takes half a second). Callers share its frames: pandas copies on write,
     so none can change another's."""
-    memo_key = (str(data_dir.resolve()), store.key(data_dir, as_of))
+    content = store.key(data_dir, as_of)
+    memo_key = (str(data_dir.resolve()), content)
     if _whole_memo.get("key") == memo_key:
         return _whole_memo["ledger"]
     _whole_memo.clear()
-    ledger = store.cached(data_dir, as_of, lambda: build(read_tables(data_dir), data_dir, as_of))
+    ledger = store.cached(data_dir, content, lambda: build(read_tables(data_dir), data_dir, as_of))
     _whole_memo.update(key=memo_key, ledger=ledger)
     return ledger
 

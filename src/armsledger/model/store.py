@@ -44,8 +44,9 @@ def key(data_dir: Path, as_of) -> str:
     return hasher.hexdigest()[:32]
 
 
-def cached(data_dir: Path, as_of, derive: Callable[[], object]) -> object:
-    """derive(), or what an earlier derive() for the same data, code and as-of date left in the cache.
+def cached(data_dir: Path, entry_key: str, derive: Callable[[], object]) -> object:
+    """derive(), or what an earlier derive() under the same `key` (of the data, code and as-of date) left
+    in the cache.
 
     Processes that ask at once (the build runs notebooks side by side) take turns on a lock: the first
     derives and writes, the others wait and read."""
@@ -53,7 +54,7 @@ def cached(data_dir: Path, as_of, derive: Callable[[], object]) -> object:
     if not folder.is_dir():
         return derive()
     try:
-        entry = folder / f"{key(data_dir, as_of)}.pickle"
+        entry = folder / f"{entry_key}.pickle"
         lock = open(folder / f"{entry.stem}.lock", "a+b")  # noqa: SIM115 (held across derive and write)
     except OSError as error:
         _warn(f"ledger cache {folder} is unusable ({error.__class__.__name__}); deriving the ledger without it")

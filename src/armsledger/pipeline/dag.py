@@ -126,13 +126,13 @@ def _write_meta(cfg: BuildConfig, edition, build: Path, version: str, day: dt.da
 
 
 def _write_edition_data(cfg: BuildConfig, edition, target: Path) -> bool:
-    from armsledger.model.ledger import release_cached_tables
+    from armsledger.model.ledger import release_cached_ledger
     from armsledger.pipeline import edition_data  # imports pandas: only when the data changed
 
     try:
         edition_data.write(cfg.data_dir, edition.params, target)
     finally:
-        release_cached_tables()  # the build's process has no further use for them
+        release_cached_ledger()  # the build's process has no further use for it
     return True
 
 

@@ -79,8 +79,8 @@ def write(edition_dir: Path, about: dict) -> Path:
 
 def write_workbook(csv_files: list[Path], target: Path, about: dict) -> Path:
     """One sheet per CSV (named after it, at most 31 characters; its first WORKBOOK_MAX_ROWS rows) and a
-    README sheet first. Cells are
-    written as the CSV holds them (already formula-safe); openpyxl would read a leading = as a formula.
+    README sheet first. Cells are written as the CSV holds them (already formula-safe); openpyxl would
+    read a leading = as a formula.
 
     Written in openpyxl's write-only mode: rows stream to disk as they are read, so memory stays
     constant (the default mode keeps every cell as an object: gigabytes for 300,000 records)."""

@@ -91,10 +91,14 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
         # A correction is shown with the row it corrects; one to a row the edition hides would tell of it.
         corrections = ledger.tables[table.name]
         keep[table.name] = set(corrections.loc[corrections[CORRECTED_ID].isin(shown_ids), table.primary_key])
+    every_id = set().union(*keep.values())
+    masked: dict[str, set[str]] = {}  # record id → the fields only later sources gave
+    for record_id, name in ledger.masked:
+        masked.setdefault(record_id, set()).add(name)
 
     target.mkdir(parents=True, exist_ok=True)
-    counts = {table.name: _write_table(Path(data_dir) / table.path, target / table.path, table, keep,
-                                       shown_ids, ledger.masked)
+    counts = {table.name: _write_table(Path(data_dir) / table.path, target / table.path, table, keep, every_id,
+                                       masked)
               for table in schema.tables}
     hidden = ledger.hidden if ledger.hidden is not None else pd.DataFrame(columns=["record_id", "reason"])
     (target.parent / HIDDEN_FILE).write_text(json.dumps({
@@ -110,7 +114,7 @@ def write(data_dir: Path, params: Params, target: Path) -> dict[str, int]:
 
 
 def _write_table(source: Path, out: Path, table, keep: dict[str, set[str]], every_id: set[str],
-                 masked: frozenset[tuple[str, str]]) -> int:
+                 masked: dict[str, set[str]]) -> int:
     """The rows of `table` the edition shows, cells as written in `source`; references to rows it does
     not show blanked, and fields only later sources gave."""
     csv_file = read_csv(source)
@@ -119,9 +123,6 @@ def _write_table(source: Path, out: Path, table, keep: dict[str, set[str]], ever
     # The ids each list field may keep, once per table: a union per row was quadratic.
     allowed_in = {f.name: every_id if f.list_of is None else set().union(*(keep.get(t, set()) for t in f.list_of))
                   for f in table.fields if f.kind == "id_list"}
-    masked_fields = {}
-    for record_id, name in masked:
-        masked_fields.setdefault(record_id, set()).add(name)
     kept = keep[table.name]
     written = 0
     with open(out, "w", encoding="utf-8", newline="") as handle:
@@ -132,7 +133,7 @@ def _write_table(source: Path, out: Path, table, keep: dict[str, set[str]], ever
             row_id = row.get(table.primary_key, "")
             if row_id not in kept:
                 continue
-            for name in masked_fields.get(row_id, ()):
+            for name in masked.get(row_id, ()):
                 if name in row:
                     row[name] = ""
             for name, target_table in refs.items():

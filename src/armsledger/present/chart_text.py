@@ -14,9 +14,12 @@ from armsledger.present.format import count_of, format_as_written, format_money,
 CREDIT = "chart: armsledger"
 
 
-def words_list(items: list[str], more: int = 0, noun: str = "others") -> str:
-    """"A", "A and B", "A, B and C"; with `more`, "A, B and 3 others"."""
+def words_list(items: list[str], more: int = 0, noun: str = "others", limit: int | None = None) -> str:
+    """"A", "A and B", "A, B and C"; with `more`, "A, B and 3 others"; with `limit`, the first `limit`
+    items named and the rest counted the same way."""
     items = [i for i in items if i]
+    if limit is not None and len(items) > limit:
+        items, more = items[:limit], more + len(items) - limit
     if more:
         items = [*items, f"{more} {noun if more != 1 else noun.rstrip('s')}"]
     if len(items) <= 1:
@@ -47,11 +50,9 @@ def source_line(lines: pd.DataFrame, what: str = "", max_publishers: int = 3, ma
             text += f", {group['roots']} reports"
         relays = sorted(group["relays"], key=lambda r: (group["relays"][r], r))
         if relays and not group["read"]:
-            shown = relays[:max_relays]
-            text += ", as relayed by " + words_list(shown, len(relays) - len(shown))
+            text += ", as relayed by " + words_list(relays, limit=max_relays)
         elif relays:
-            shown = relays[:max_relays]
-            text += ", also relayed by " + words_list(shown, len(relays) - len(shown))
+            text += ", also relayed by " + words_list(relays, limit=max_relays)
         parts.append(text)
     rest = len(ordered) - max_publishers
     if rest > 0:

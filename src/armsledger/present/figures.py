@@ -196,10 +196,9 @@ def copies_note(totals: pd.DataFrame, copies: pd.DataFrame, ledger: Ledger) -> s
     native = copied["original_currency"].iloc[0]
     lines = lines_of_reporting(ledger, list(copied["aggregate_id"]))
     publishers = list(dict.fromkeys(lines["publisher"]))
-    who = chart_text.words_list(publishers[:NAMED_IN_NOTE], max(len(publishers) - NAMED_IN_NOTE, 0)) \
-        if not lines.empty else "the same line"
+    who = chart_text.words_list(publishers, limit=NAMED_IN_NOTE) if not lines.empty else "the same line"
     copied_in = copied_currency(by_id, copied)
-    named = chart_text.words_list(figures[:NAMED_IN_NOTE], max(len(figures) - NAMED_IN_NOTE, 0), "other totals")
+    named = chart_text.words_list(figures, noun="other totals", limit=NAMED_IN_NOTE)
     return (f"Not drawn: {named}, {CURRENCY_ADJECTIVE.get(copied_in, copied_in)} versions of "
             f"{who}'s totals in {CURRENCY_WORDS.get(native, native)}, converted by a relay, not separate evidence "
             "(listed in the reconciliation table).")
@@ -252,7 +251,7 @@ def _line_words(ledger: Ledger, aggregate_ids) -> dict[str, str]:
             text = line.publisher
             if not line.read and line.relay_publishers:
                 relays = line.relay_publishers
-                text += " (via " + chart_text.words_list(relays[:2], max(len(relays) - 2, 0)) + ")"
+                text += " (via " + chart_text.words_list(relays, limit=2) + ")"
             parts.append(text)
         out[aggregate_id] = "; ".join(parts)
     return out
