@@ -18,20 +18,33 @@ EXPORT_COLUMNS = ["record_id", "period", "earliest", "latest", "precision", "exp
                   "currency", "value", "low", "high", "fx_rate", "fx_date", "certainty", "source_ids"]
 
 
+class FlowIndex:
+    """Every transfer joined with its derived record columns, found by any (exporter, importer) pair
+    it counts for through parent links. Built once for many pairs: a pass over every transfer per pair
+    made reconciliation quadratic (thousands of pairs at 300,000 records)."""
+
+    def __init__(self, ledger: Ledger):
+        lineage = entity_lineage(ledger.tables["entities"])
+        transfers = ledger.table("transfers")
+        derived = ledger.records.drop(columns=["amount", "amount_max", "amount_kind", "currency", "value_date",
+                                               "value_basis", "count", "count_kind", "note", "date",
+                                               "certainty_override", "certainty_note"])
+        self.joined = transfers.merge(derived, left_on="transfer_id", right_on="record_id", how="left")
+        self.positions: dict[tuple[str, str], list[int]] = {}
+        for position, (exporter, importer) in enumerate(zip(transfers["exporter_id"], transfers["importer_id"],
+                                                            strict=True)):
+            for party in lineage.get(exporter, {exporter}):
+                for other in lineage.get(importer, {importer}):
+                    self.positions.setdefault((party, other), []).append(position)
+
+    def between(self, exporter: str, importer: str) -> pd.DataFrame:
+        return self.joined.iloc[self.positions.get((exporter, importer), [])].reset_index(drop=True)
+
+
 def flows_between(ledger: Ledger, exporter: str, importer: str) -> pd.DataFrame:
     """Transfers whose exporter belongs to `exporter` and importer to `importer` (through parent links),
     joined with their derived record columns."""
-    lineage = entity_lineage(ledger.tables["entities"])
-    transfers = ledger.table("transfers")
-    mask = [
-        exporter in lineage.get(e, {e}) and importer in lineage.get(i, {i})
-        for e, i in zip(transfers["exporter_id"], transfers["importer_id"], strict=True)
-    ]
-    derived = ledger.records.drop(columns=["amount", "amount_max", "amount_kind", "currency", "value_date",
-                                           "value_basis", "count", "count_kind", "note", "date",
-                                           "certainty_override", "certainty_note"])
-    selected = transfers[pd.Series(mask, index=transfers.index, dtype=bool)]  # a bare [] would select no columns
-    return selected.merge(derived, left_on="transfer_id", right_on="record_id", how="left")
+    return FlowIndex(ledger).between(exporter, importer)
 
 
 def customs_or_undisclosed(flows: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from armsledger.analysis.exports import customs_or_undisclosed, flows_between
+from armsledger.analysis.exports import FlowIndex, customs_or_undisclosed
 from armsledger.model import fx, lineage
 from armsledger.model.certainty import tier_rank
 from armsledger.model.dates import DateRange, parse_edtf
@@ -82,12 +82,21 @@ def _pinned_months(earliests: pd.Series, latests: pd.Series) -> set[str]:
             if not pd.isna(first) and not pd.isna(last) and (first.year, first.month) == (last.year, last.month)}
 
 
-def _flights_of(flights: pd.DataFrame, operator_id: str, lineage: dict[str, set[str]]) -> pd.DataFrame:
+def _flights_by_operator(flights: pd.DataFrame, belongs_to: dict[str, set[str]]) -> dict[str, list[int]]:
+    """The positions of the flights each party counts: its own and its units' (one pass over the flights,
+    not one per party)."""
+    positions: dict[str, list[int]] = {}
+    for position, operator in enumerate(flights["operator_id"]):
+        for party in belongs_to.get(operator, {operator}):
+            positions.setdefault(party, []).append(position)
+    return positions
+
+
+def _flights_of(flights: pd.DataFrame, operator_id: str, by_operator: dict[str, list[int]]) -> pd.DataFrame:
     """The flights a total counts: all of them, or those of `operator_id` and its units."""
     if not operator_id:
         return flights
-    keep = [operator_id in lineage.get(op, {op}) for op in flights["operator_id"]]
-    return flights[pd.Series(keep, index=flights.index, dtype=bool)]  # a bare [] would select no columns
+    return flights.iloc[by_operator.get(operator_id, [])]
 
 
 def _status(published_low: float, published_high: float, rows_low: float, rows_high: float,
@@ -103,11 +112,11 @@ def _status(published_low: float, published_high: float, rows_low: float, rows_h
     return "consistent"
 
 
-def _money_rows(ledger: Ledger, agg, window: DateRange, flows_by_pair: dict[tuple, pd.DataFrame],
+def _money_rows(flow_index: FlowIndex, agg, window: DateRange, flows_by_pair: dict[tuple, pd.DataFrame],
                 unit: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     pair = (agg.exporter_id, agg.importer_id)
     if pair not in flows_by_pair:  # totals repeat a few pairs of parties; match each pair's flows once
-        flows_by_pair[pair] = flows_between(ledger, *pair)
+        flows_by_pair[pair] = flow_index.between(*pair)
     if agg.basis == "customs":
         if (pair, "customs") not in flows_by_pair:
             flows_by_pair[(pair, "customs")] = customs_or_undisclosed(flows_by_pair[pair])
@@ -179,7 +188,8 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
     certainty = dict(zip(ledger.records["record_id"], ledger.records["certainty"], strict=True))
     flights = ledger.table("flights").merge(ledger.records[["record_id", "earliest", "latest"]],
                                             left_on="flight_id", right_on="record_id")
-    lineage = entity_lineage(ledger.tables["entities"])
+    flights_by_operator = _flights_by_operator(flights, entity_lineage(ledger.tables["entities"]))
+    flow_index = FlowIndex(ledger)
     restates, restated_by = restatements(aggregates)
     rows = []
     flows_by_pair: dict[tuple, pd.DataFrame] = {}
@@ -196,7 +206,8 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             published_high = math.inf if agg.count_kind == "at_least" else published
             key = ("flights", agg.operator_id, agg.period)
             if key not in covered_by:
-                covered_by[key] = _flight_coverage(_flights_of(flights, agg.operator_id, lineage), window)
+                covered_by[key] = _flight_coverage(_flights_of(flights, agg.operator_id, flights_by_operator),
+                                                   window)
             cover = covered_by[key]
             tolerance, unit, rate = 0.0, "flights", 1.0
         else:
@@ -206,7 +217,7 @@ def reconcile(ledger: Ledger, currency: str) -> pd.DataFrame:
             sum_in = agg.currency or currency
             key = ("money", agg.exporter_id, agg.importer_id, agg.basis, agg.period, sum_in)
             if key not in covered_by:
-                covered_by[key] = _money_coverage(*_money_rows(ledger, agg, window, flows_by_pair, sum_in))
+                covered_by[key] = _money_coverage(*_money_rows(flow_index, agg, window, flows_by_pair, sum_in))
             cover = covered_by[key]
             tolerance = rounding_half_unit(agg.amount, agg.amount_kind) + cover.tolerance
             unit = agg.currency

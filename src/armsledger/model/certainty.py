@@ -96,29 +96,41 @@ def graded_claims(claims: pd.DataFrame, sources: pd.DataFrame) -> list[dict]:
     publisher = info["publisher"].to_dict() if "publisher" in info else {}
     reliability = info["reliability"].to_dict()
     source_type = info["source_type"].to_dict()
-    out = []
     columns = ["record_id", "source_id", "stance", "credibility"]
     optional = {name: claims[name].fillna("").astype(str).tolist() if name in claims else [""] * len(claims)
                 for name in ("fields", "note")}
+    # What a claim takes from its source, worked out once per source and grade rather than per claim
+    # (680,000 claims cite 64,000 sources at 300,000 records).
+    about_source: dict[str, dict] = {}
+    about_grade: dict[tuple, dict] = {}
+    out = []
     # to_numpy first: tolist() on a pandas string column fetches its items one __getitem__ at a time.
     for i, values in enumerate(zip(*(claims[c].to_numpy(dtype=object).tolist() for c in columns), strict=True)):
         claim = dict(zip(columns, values, strict=True))
         source = claim["source_id"]
-        root = roots.get(source, source)
+        if source not in about_source:
+            root = roots.get(source, source)
+            name = publisher.get(source) or source
+            about_source[source] = {
+                "reliability": reliability.get(source),
+                "primary": source_type.get(source) in PRIMARY_SOURCE_TYPES,
+                "root": root,
+                "line": name if root == source else f"{publisher.get(root) or root} via {name}",
+            }
         credibility = int(claim["credibility"])
-        grade_of = reliability.get(source)
-        name = publisher.get(source) or source
-        claim.update({
-            "credibility": credibility,
-            "reliability": grade_of,
-            "grade": admiralty_grade(grade_of if isinstance(grade_of, str) else "?", credibility),
-            "strong": grade_at_most_b2(grade_of, credibility),
-            "primary": source_type.get(source) in PRIMARY_SOURCE_TYPES,
-            "root": root,
-            "line": name if root == source else f"{publisher.get(root) or root} via {name}",
-            "fields": [f.strip() for f in optional["fields"][i].split("|") if f.strip()],
-            "note": optional["note"][i],
-        })
+        grade_of = about_source[source]["reliability"]
+        key = (grade_of, credibility)
+        if key not in about_grade:
+            about_grade[key] = {
+                "grade": admiralty_grade(grade_of if isinstance(grade_of, str) else "?", credibility),
+                "strong": grade_at_most_b2(grade_of, credibility),
+            }
+        claim["credibility"] = credibility
+        claim.update(about_source[source])
+        claim.update(about_grade[key])
+        fields = optional["fields"][i]
+        claim["fields"] = [f.strip() for f in fields.split("|") if f.strip()] if fields else []
+        claim["note"] = optional["note"][i]
         out.append(claim)
     return out
 

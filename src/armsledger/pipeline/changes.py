@@ -18,9 +18,11 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,19 +40,38 @@ ZIP_PREFIXES = ("", "armsledger-data/")  # the package at the zip's root; before
 
 @dataclass
 class Publication:
-    """What a publication says: its tables' rows by id, and its numbers."""
+    """What a publication says: its tables (read one at a time, when asked) and its numbers.
+
+    Tables are read lazily: a 300,000-record package held whole as dicts takes gigabytes, and two
+    publications whose table hashes agree need no rows at all."""
 
     label: str = ""
     build_date: str = ""
     data_version: str = ""
-    tables: dict[str, dict[str, dict]] = field(default_factory=dict)  # table → id → row
+    resources: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # table → (path, primary key)
     roles: dict[str, str] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     summary: dict = field(default_factory=dict)  # without the edition block
+    read: Callable[[str], str | None] = field(default=lambda name: None, repr=False)
+
+    def rows(self, table: str) -> dict[str, dict]:
+        """The table's rows by id ({} when the publication has no such table)."""
+        if table not in self.resources:
+            return {}
+        path, key = self.resources[table]
+        body = self.read(path)
+        return _rows(body, key) if body is not None else {}
+
+    def table_digest(self, table: str) -> str:
+        """The table's hash as the package states it, else a digest of its rows."""
+        if self.hashes:
+            return self.hashes.get(table, "")
+        rows = json.dumps(self.rows(table), sort_keys=True)
+        return hashlib.sha256(rows.encode("utf-8")).hexdigest()
 
     def fingerprint(self) -> tuple:
-        rows = self.hashes or {name: json.dumps(rows, sort_keys=True) for name, rows in self.tables.items()}
-        return (sorted(rows.items()), json.dumps(self.summary, sort_keys=True))
+        digests = {name: self.table_digest(name) for name in (self.hashes or self.resources)}
+        return (sorted(digests.items()), json.dumps(self.summary, sort_keys=True))
 
 
 def _rows(text: str, key: str | None) -> dict[str, dict]:
@@ -66,28 +87,38 @@ def _key(resource: dict) -> str | None:
     return pk if isinstance(pk, str) else pk[0] if isinstance(pk, list) and len(pk) == 1 else None
 
 
-def read_package(read) -> tuple[dict, dict, dict, dict] | None:
-    """Tables, roles and hashes of a data package, given `read(name) -> text or None`."""
+def read_package(read: Callable[[str], str | None], exists: Callable[[str], bool]
+                 ) -> tuple[dict, dict, dict, dict] | None:
+    """Resources (table → path and key), roles and hashes of a data package, and its descriptor, given
+    `read(name) -> text or None` and `exists(name)`. A table whose file is missing is left out; no
+    table is read."""
     text = read(DESCRIPTOR)
     if text is None:
         return None
     descriptor = json.loads(text)
-    tables, roles, hashes = {}, {}, {}
+    resources, roles, hashes = {}, {}, {}
     for resource in descriptor.get("resources", []):
-        body = read(resource["path"])
-        if body is None:
+        if not exists(resource["path"]):
             continue
         name = resource["name"]
-        tables[name] = _rows(body, _key(resource))
+        resources[name] = (resource["path"], _key(resource))
         roles[name] = (resource.get("armsledger") or {}).get("role", "")
         if resource.get("hash"):
             hashes[name] = resource["hash"]
-    return tables, roles, hashes, descriptor
+    return resources, roles, hashes, descriptor
 
 
 def _summary_parts(summary: dict) -> tuple[dict, dict]:
     edition = summary.get(EDITION_BLOCK) if isinstance(summary.get(EDITION_BLOCK), dict) else {}
     return {k: v for k, v in summary.items() if k != EDITION_BLOCK}, edition
+
+
+def _folder_reader(folder: Path) -> tuple[Callable[[str], str | None], Callable[[str], bool]]:
+    def read(name: str) -> str | None:
+        path = folder / name
+        return path.read_text(encoding="utf-8") if path.exists() else None
+
+    return read, lambda name: (folder / name).exists()
 
 
 def read_publication(folder: Path) -> Publication | None:
@@ -97,39 +128,37 @@ def read_publication(folder: Path) -> Publication | None:
         return None
     summary, edition = _summary_parts(json.loads((folder / "summary.json").read_text(encoding="utf-8")))
     data = folder / "data"
-
-    def from_folder(name: str) -> str | None:
-        path = data / name
-        return path.read_text(encoding="utf-8") if path.exists() else None
-
-    package = read_package(from_folder)
+    read, exists = _folder_reader(data)
+    package = read_package(read, exists)
     if package is None and (data / "armsledger-data.zip").exists():
-        with zipfile.ZipFile(data / "armsledger-data.zip") as archive:
+        archive_path = data / "armsledger-data.zip"
+        with zipfile.ZipFile(archive_path) as archive:
             names = set(archive.namelist())
-            prefix = next((p for p in ZIP_PREFIXES if f"{p}{DESCRIPTOR}" in names), None)
-            if prefix is not None:
-                package = read_package(lambda name: archive.read(prefix + name).decode("utf-8")
-                                       if prefix + name in names else None)
-    tables, roles, hashes, descriptor = package or ({}, {}, {}, {})
+        prefix = next((p for p in ZIP_PREFIXES if f"{p}{DESCRIPTOR}" in names), None)
+        if prefix is not None:
+            def read(name: str) -> str | None:  # opened per table: tables are read one at a time
+                if prefix + name not in names:
+                    return None
+                with zipfile.ZipFile(archive_path) as archive:
+                    return archive.read(prefix + name).decode("utf-8")
+
+            package = read_package(read, lambda name: prefix + name in names)
+    resources, roles, hashes, descriptor = package or ({}, {}, {}, {})
     about = descriptor.get("armsledger", {}) if isinstance(descriptor.get("armsledger"), dict) else {}
     build_date = edition.get("build_date") or about.get("build_date") or dt.datetime.fromtimestamp(
         (folder / "summary.json").stat().st_mtime, dt.UTC).date().isoformat()
     return Publication(label=str(folder), build_date=build_date,
                        data_version=edition.get("data_version") or about.get("data_version", ""),
-                       tables=tables, roles=roles, hashes=hashes, summary=summary)
+                       resources=resources, roles=roles, hashes=hashes, summary=summary, read=read)
 
 
 def new_publication(edition_dir: Path, summary: dict, build_date: str, data_version: str) -> Publication:
     """The edition being built: its package (build/<edition>/package/) and the notebooks' numbers."""
-    package_dir = Path(edition_dir) / "package"
-
-    def read(name: str) -> str | None:
-        path = package_dir / name
-        return path.read_text(encoding="utf-8") if path.exists() else None
-
-    tables, roles, hashes, _ = read_package(read) or ({}, {}, {}, {})
-    return Publication(label=str(edition_dir), build_date=build_date, data_version=data_version, tables=tables,
-                       roles=roles, hashes=hashes, summary=_summary_parts(summary)[0])
+    read, exists = _folder_reader(Path(edition_dir) / "package")
+    resources, roles, hashes, _ = read_package(read, exists) or ({}, {}, {}, {})
+    return Publication(label=str(edition_dir), build_date=build_date, data_version=data_version,
+                       resources=resources, roles=roles, hashes=hashes, summary=_summary_parts(summary)[0],
+                       read=read)
 
 
 def archived(public_dir: Path, edition: str) -> list[Path]:
@@ -178,10 +207,14 @@ def _flatten(value, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def _diff_rows(old: dict[str, dict[str, dict]], new: dict[str, dict[str, dict]], tables: list[str]) -> dict:
+def _diff_rows(old: Publication, new: Publication, tables: list[str]) -> dict:
+    """Rows added, changed and removed, one table at a time; a table whose hash is the same on both
+    sides is not read."""
     added, changed, removed = [], [], []
     for table in tables:
-        before, after = old.get(table, {}), new.get(table, {})
+        if old.hashes and new.hashes and table in old.hashes and old.hashes.get(table) == new.hashes.get(table):
+            continue
+        before, after = old.rows(table), new.rows(table)
         added += [{"table": table, "id": row_id} for row_id in sorted(set(after) - set(before))]
         removed += [{"table": table, "id": row_id} for row_id in sorted(set(before) - set(after))]
         for row_id in sorted(set(before) & set(after)):
@@ -201,15 +234,15 @@ def compare(old: Publication | None, new: Publication) -> dict:
         return {"previous": None, "current": current, "records": {"added": [], "changed": [], "removed": []},
                 "rows": {"added": [], "changed": [], "removed": []}, "totals": []}
     roles = {**old.roles, **new.roles}
-    names = sorted(set(old.tables) | set(new.tables))
+    names = sorted(set(old.resources) | set(new.resources))
     records = [n for n in names if roles.get(n) == "record"]
     others = [n for n in names if roles.get(n) != "record"]
     before, after = _flatten(old.summary), _flatten(new.summary)
     totals = [{"key": key, "old": before.get(key), "new": after.get(key)}
               for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
     return {"previous": {"build_date": old.build_date, "data_version": old.data_version},
-            "current": current, "records": _diff_rows(old.tables, new.tables, records),
-            "rows": _diff_rows(old.tables, new.tables, others), "totals": totals}
+            "current": current, "records": _diff_rows(old, new, records),
+            "rows": _diff_rows(old, new, others), "totals": totals}
 
 
 # ------------------------------------------------------------------------------------------ display
@@ -298,7 +331,7 @@ def write(edition_dir: Path, public_dir: Path, edition: str, summary: dict, buil
     changes_path = edition_dir / CHANGES_NAME
     changes_path.write_text(json.dumps(changes, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     corrections = [row for name, role in new.roles.items() if role == "corrections"
-                   for row in new.tables.get(name, {}).values()]
+                   for row in new.rows(name).values()]
     variables = {**changes_summary(changes), **corrections_summary(corrections)}
     variables_path = edition_dir / VARIABLES_NAME
     variables_path.write_text(yaml.safe_dump(variables, sort_keys=True, allow_unicode=True), encoding="utf-8")

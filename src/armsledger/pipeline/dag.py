@@ -125,15 +125,18 @@ def _write_meta(cfg: BuildConfig, edition, build: Path, version: str, day: dt.da
     return findable.write_head(build, project.load(cfg.citation), edition, version, day.isoformat())
 
 
-def _write_edition_data(cfg: BuildConfig, edition, target: Path) -> bool:
-    from armsledger.model.ledger import release_cached_ledger
-    from armsledger.pipeline import edition_data  # imports pandas: only when the data changed
+def _in_child(step: str, *args) -> bool:
+    """A step in a process of its own (pipeline.child); its warnings are passed on."""
+    from armsledger.pipeline import child
 
-    try:
-        edition_data.write(cfg.data_dir, edition.params, target)
-    finally:
-        release_cached_ledger()  # the build's process has no further use for it
+    warnings = child.run(step, *args)
+    if warnings.strip():
+        progress.say(warnings.rstrip("\n"), error=True)
     return True
+
+
+def _write_edition_data(cfg: BuildConfig, edition, target: Path) -> bool:
+    return _in_child("edition-data", str(cfg.data_dir), edition.params.as_dict(), str(target))
 
 
 def _write_package(cfg: BuildConfig, edition, build: Path, version: str, day: dt.date) -> bool:
@@ -151,10 +154,7 @@ def _write_database(cfg: BuildConfig, edition, build: Path, version: str) -> boo
 
 
 def _write_ftm(build: Path) -> bool:
-    from armsledger.pipeline import ftm
-
-    ftm.write(build)
-    return True
+    return _in_child("ftm", str(build))
 
 
 def _write_changes(cfg: BuildConfig, edition, build: Path, version: str, day: dt.date) -> bool:

@@ -146,18 +146,28 @@ def search_fields(table: Table) -> list[str]:
 
 
 # Rows per INSERT statement batch (sqlite-utils' default is 100).
-BATCH = 2_000
 
 
 def _rows(path: Path, table: Table):
-    """The rows of a CSV file, typed, one at a time (a large table is never held whole)."""
+    """The rows of a CSV file, typed, one at a time (a large table is never held whole), as tuples in
+    the order of the table's fields."""
     import csv
 
-    types = {f.name: SQL_TYPES.get(f.type, str) for f in table.fields}
+    types = [(f.name, SQL_TYPES.get(f.type, str)) for f in table.fields]
     with open(path, encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            yield {name: (types.get(name, str)(value) if value != "" else None)
-                   for name, value in row.items() if name in types}
+            yield tuple(kind(value) if (value := row.get(name)) not in ("", None) else None for name, kind in types)
+
+
+def _insert(db, table: str, columns: list[str], rows) -> None:
+    """Rows (tuples in `columns` order) into a table created beforehand, in one streamed executemany.
+    Not sqlite-utils' insert_all: it inspects every value for JSON, and was two thirds of this step's
+    time at 300,000 records. Lists are stored as JSON text, as insert_all stores them."""
+    names = ", ".join(f"[{name}]" for name in columns)
+    marks = ", ".join("?" for _ in columns)
+    db.conn.executemany(f"INSERT INTO [{table}] ({names}) VALUES ({marks})",
+                        (tuple(json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in row)
+                         for row in rows))
 
 
 def write(edition_dir: Path, edition: Edition, data_version: str, project: Project) -> tuple[Path, Path]:
@@ -181,7 +191,7 @@ def write(edition_dir: Path, edition: Edition, data_version: str, project: Proje
                               foreign_keys=[(name, target_table, target_field)
                                             for name, target_table, target_field in table.foreign_keys
                                             if target_table in schema])
-        db[table.name].insert_all(_rows(source / table.path, table), batch_size=BATCH)
+        _insert(db, table.name, [f.name for f in table.fields], _rows(source / table.path, table))
         fields = search_fields(table)
         if fields:
             db[table.name].enable_fts(fields, fts_version="FTS5", tokenize=TOKENIZER)
@@ -190,8 +200,8 @@ def write(edition_dir: Path, edition: Edition, data_version: str, project: Proje
                       int if name in ("count", "independent_sources", "supporting_claims", "opposing_claims")
                       else str) for name in RECORD_COLUMNS}
     db[RECORDS_TABLE].create(columns, pk="record_id")
-    db[RECORDS_TABLE].insert_all(({name: row.get(name) for name in RECORD_COLUMNS} for row in records),
-                                 batch_size=BATCH)
+    _insert(db, RECORDS_TABLE, list(RECORD_COLUMNS), (tuple(row.get(name) for name in RECORD_COLUMNS)
+                                                      for row in records))
     db[RECORDS_TABLE].enable_fts(["label"], fts_version="FTS5", tokenize=TOKENIZER)
     views = {}
     for name, (description, sql) in VIEWS.items():

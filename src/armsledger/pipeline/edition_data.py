@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from armsledger.model import lineage
-from armsledger.model.csvfile import read_csv
 from armsledger.model.dates import date_columns
 from armsledger.model.ledger import Ledger, for_edition
 from armsledger.model.params import Params
@@ -117,18 +116,23 @@ def _write_table(source: Path, out: Path, table, keep: dict[str, set[str]], ever
                  masked: dict[str, set[str]]) -> int:
     """The rows of `table` the edition shows, cells as written in `source`; references to rows it does
     not show blanked, and fields only later sources gave."""
-    csv_file = read_csv(source)
-    header = csv_file.header or list(table.field_names)
+    # Streamed, not model.csvfile.read_csv (which holds a file whole to locate its problems): the
+    # snapshot is validated, and the claims of 300,000 records held as lists took most of a gigabyte.
     refs = {name: target_table for name, target_table, _ in table.foreign_keys}
     # The ids each list field may keep, once per table: a union per row was quadratic.
     allowed_in = {f.name: every_id if f.list_of is None else set().union(*(keep.get(t, set()) for t in f.list_of))
                   for f in table.fields if f.kind == "id_list"}
     kept = keep[table.name]
     written = 0
-    with open(out, "w", encoding="utf-8", newline="") as handle:
+    with (open(source, encoding="utf-8-sig", newline="") as given,
+          open(out, "w", encoding="utf-8", newline="") as handle):
+        reader = csv.reader(given, strict=False)
+        header = next(reader, None) or list(table.field_names)
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(header)
-        for cells in csv_file.rows:
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue  # a trailing blank line (validation rejects any other)
             row = dict(zip(header, cells, strict=False))
             row_id = row.get(table.primary_key, "")
             if row_id not in kept:
