@@ -27,6 +27,7 @@ FTM_NAME = "ftm.jsonl"  # pipeline.ftm.FTM_NAME, named here so that listing the 
 PUBLICATION = "publication_sha256"  # the publish step's saved value: the digest of what it published
 # The code a notebook runs: editing it re-executes the notebooks. The renderer's code only re-renders.
 NOTEBOOK_CODE = ("model", "validate", "analysis", "present")
+EXECUTED_BEFORE_DATA = 2  # notebooks listed before the data step: one per worker of a two-core build
 
 
 def _code(*folders: str) -> list[Path]:
@@ -224,12 +225,12 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
         edition_file = cfg.editions_dir / f"{edition_name}.yml"
         build = cfg.build_dir / edition_name
         params = dict(edition.params.as_dict(), data_dir=str(cfg.data_dir.resolve()), out_dir=str(build.resolve()))
-        fragments = []
+        fragments, executions = [], []
         for name in names:
             executed = build / "notebooks" / f"{name}.ipynb"
             fragment = build / "fragments" / f"{name}.json"
             fragments.append(fragment)
-            out.append({
+            executions.append({
                 "name": f"execute:{edition_name}:{name}",
                 "title": lambda t, e=edition_name, n=name: f"[{e}] executing {n}",
                 "actions": [_execute_action(cfg, edition_name, name, params)],
@@ -242,6 +243,10 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
         edition_data = build / "data"
         edition_files = [edition_data / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]
         records_file = build / RECORDS_FILE
+        # doit starts ready steps in the order listed: the edition's data (and after them its package,
+        # database and FtM export) are written while the later notebooks run, not all after them, so
+        # that the render and the downloads are what remains once the last notebook ends.
+        out.extend(executions[:EXECUTED_BEFORE_DATA])
         out.append({
             "name": f"data:{edition_name}",
             "title": lambda t, e=edition_name: f"[{e}] writing the data the edition shows",
@@ -250,6 +255,7 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                                           PACKAGE / "pipeline" / "edition_data.py"]],
             "targets": [str(p) for p in [*edition_files, build / "hidden.json", records_file]],
         })
+        out.extend(executions[EXECUTED_BEFORE_DATA:])
         package_dir = build / PACKAGE_DIR
         package_files = [package_dir / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]
         zip_file = build / ZIP_NAME

@@ -22,8 +22,9 @@ RECORDS_CSV = "records.csv"
 WORKBOOK = "armsledger-tables.xlsx"
 # Rows per sheet: the workbook is for browsing a table in a spreadsheet, and every row of a longer one
 # is in its CSV file and the database. Writing XLSX costs about 25 µs a cell (openpyxl, pure Python):
-# 300,000 records would take many minutes for a copy of what the CSV files already hold.
-WORKBOOK_MAX_ROWS = 10_000
+# 300,000 records would take many minutes for a copy of what the CSV files already hold, and 10,000 rows
+# a sheet still took a minute.
+WORKBOOK_MAX_ROWS = 5_000
 README = """armsledger: the data behind the report's tables and figures, one sheet each.
 
 Edition: {title} ({edition}). Data version {version}; built {build_date}.
@@ -146,12 +147,12 @@ def _sheet_name(stem: str, taken: list[str]) -> str:
     return name
 
 
+_DECIMAL = re.compile(r"\s*-?(\d+\.?\d*|\.\d+)\s*")
+
+
 def _number(cell: str) -> object:
     """Numbers as numbers, so a spreadsheet can sum them; anything else as text."""
-    try:
-        return float(cell) if cell.strip() and cell.strip().lstrip("-").replace(".", "", 1).isdigit() else cell
-    except ValueError:
-        return cell
+    return float(cell) if _DECIMAL.fullmatch(cell) else cell
 
 
 def _fixed_time(build_date: str | None = None):
