@@ -100,6 +100,34 @@ def test_the_tasks_of_a_build(config):
     assert str(paths.EDITIONS / "default-2025-02.yml") in execute["file_dep"]
 
 
+def test_the_edition_data_are_written_while_the_later_notebooks_run(config):
+    """doit starts ready steps in the order listed: the data step comes after one notebook per worker,
+    so that it (and the package, database and FtM export after it) overlap the remaining notebooks."""
+    names = [task["name"] for task in dag.tasks(config, "pandoc")]
+    edition = config.editions[0]
+    data = names.index(f"data:{edition}")
+    executions = [names.index(f"execute:{edition}:{n}") for n in NOTEBOOK_NAMES]
+    assert sum(position < data for position in executions) == dag.EXECUTED_BEFORE_DATA
+    assert names.index(f"ftm:{edition}") > max(executions)
+
+
+def test_a_step_in_a_child_process_reports_its_failure_with_the_traceback(tmp_path):
+    from armsledger.pipeline import child
+
+    with pytest.raises(child.StepFailed, match=r"(?s)exited with 1.*FileNotFoundError.*nowhere"):
+        child.run("ftm", str(tmp_path / "nowhere"))  # no such edition folder
+    with pytest.raises(KeyError, match="no step"):
+        child.run("no-such-step")
+
+
+def test_what_a_child_step_writes_to_stderr_is_passed_on(monkeypatch, capsys):
+    from armsledger.pipeline import child
+
+    monkeypatch.setattr(child, "run", lambda step, *args: "UserWarning: the ledger cache was not written\n")
+    assert dag._in_child("ftm", "somewhere")
+    assert "the ledger cache was not written" in capsys.readouterr().err
+
+
 def test_edition_variables(config, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")
     shown = dag.edition_variables(config, load_edition("usd-confirmed"), "pandoc")

@@ -395,9 +395,13 @@ def write(edition_dir: Path) -> Path:
                for r in read_records(edition_dir / "records.json"))
     target = edition_dir / FTM_NAME
     partial = target.with_suffix(".jsonl.partial")  # entities are written as they come; a rejected one stops it
-    with open(partial, "w", encoding="utf-8") as handle:
-        for entity in Exporter(edition_dir / "data", records).export():
-            handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+    try:
+        with open(partial, "w", encoding="utf-8") as handle:
+            for entity in Exporter(edition_dir / "data", records).export():
+                handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     partial.replace(target)
     return target
 
