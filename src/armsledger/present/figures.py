@@ -293,7 +293,10 @@ def reconciliation(ledger: Ledger, recon: pd.DataFrame, currency: str) -> Chart:
     alt = _alt(title, "For each published total, a bar for the total and a bar for the sum of the ledger rows it "
                       "covers, with the gap in words; flight counts in a second panel. The table above gives "
                       "every figure.")
-    ids = set(drawn["aggregate_id"]) | {i for ids_ in drawn["record_ids"] for i in ids_}
+    # Totals of one period and parties share one list of covered rows (reconcile.Coverage): each list
+    # read once, not once per total (tens of thousands of totals over tens of thousands of rows).
+    covered = {id(ids_): ids_ for ids_ in drawn["record_ids"]}.values()
+    ids = set(drawn["aggregate_id"]).union(*covered)
     # The download lists at most tables.MAX_LISTED_IDS ids per total: a total over every flight of a
     # large ledger covers tens of thousands.
     data = recon.assign(record_ids=recon["record_ids"].map(tables.listed_ids),
