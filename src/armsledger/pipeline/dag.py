@@ -243,9 +243,10 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
         edition_data = build / "data"
         edition_files = [edition_data / name for name in (DESCRIPTOR, *(t.path for t in schema.tables))]
         records_file = build / RECORDS_FILE
-        # doit starts ready steps in the order listed: the edition's data (and after them its package,
-        # database and FtM export) are written while the later notebooks run, not all after them, so
-        # that the render and the downloads are what remains once the last notebook ends.
+        # doit starts ready steps in the order listed: the edition's data and their FtM export (the
+        # longest step that reads only them) are written while the later notebooks run, not after
+        # them, so that the package, database, render and downloads are what remains once the last
+        # notebook ends, and fill both workers.
         out.extend(executions[:EXECUTED_BEFORE_DATA])
         out.append({
             "name": f"data:{edition_name}",
@@ -254,6 +255,14 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
             "file_dep": [str(p) for p in [*data, edition_file, *_code("model"), PACKAGE / "present" / "format.py",
                                           PACKAGE / "pipeline" / "edition_data.py"]],
             "targets": [str(p) for p in [*edition_files, build / "hidden.json", records_file]],
+        })
+        ftm_file = build / FTM_NAME
+        out.append({
+            "name": f"ftm:{edition_name}",
+            "title": lambda t, e=edition_name: f"[{e}] writing the FollowTheMoney export",
+            "actions": [lambda b=build: _write_ftm(b)],
+            "file_dep": [str(p) for p in [*edition_files, records_file, *_pipeline_code("ftm")]],
+            "targets": [str(ftm_file)],
         })
         out.extend(executions[EXECUTED_BEFORE_DATA:])
         package_dir = build / PACKAGE_DIR
@@ -277,14 +286,6 @@ def tasks(cfg: BuildConfig, renderer_name: str) -> list[dict]:
                                           *_pipeline_code("database", "project")]],
             "targets": [str(p) for p in db_files],
             "uptodate": [_config_changed({"data_version": version})],
-        })
-        ftm_file = build / FTM_NAME
-        out.append({
-            "name": f"ftm:{edition_name}",
-            "title": lambda t, e=edition_name: f"[{e}] writing the FollowTheMoney export",
-            "actions": [lambda b=build: _write_ftm(b)],
-            "file_dep": [str(p) for p in [*edition_files, records_file, *_pipeline_code("ftm")]],
-            "targets": [str(ftm_file)],
         })
         changes_files = [build / CHANGES_NAME, build / VARIABLES_NAME]
         out.append({
