@@ -83,9 +83,10 @@ def _number(text: str, integer: bool) -> float | int | None:
 
 
 def release_cached_ledger() -> None:
-    """Forget the whole ledger this process keeps (see _whole). A notebook loads its ledger several times
-    and gains from it; the build's own process loads one once per edition, and at 300,000 records it
-    would hold a gigabyte there for the rest of the build."""
+    """Forget the whole ledger this process keeps (see _whole): as if the process started afresh. A
+    notebook loads its ledger several times and gains from the memo; a long-lived process that loads a
+    ledger once (the build's own process no longer does: its data steps run in processes of their own,
+    pipeline.child) would otherwise hold it, a gigabyte at 300,000 records."""
     _whole_memo.clear()
 
 

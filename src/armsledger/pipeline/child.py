@@ -13,7 +13,7 @@ from pathlib import Path
 
 from armsledger.lifeline import child_options
 
-ERROR_TAIL = 4000  # characters of a failed step's stderr kept in the error (the full text goes to its log)
+ERROR_TAIL = 4000  # the last characters of a failed step's stderr, which end with its traceback, kept in the error
 
 
 class StepFailed(RuntimeError):

@@ -145,9 +145,6 @@ def search_fields(table: Table) -> list[str]:
                                                                      or f.name == "title")]
 
 
-# Rows per INSERT statement batch (sqlite-utils' default is 100).
-
-
 def _rows(path: Path, table: Table):
     """The rows of a CSV file, typed, one at a time (a large table is never held whole), as tuples in
     the order of the table's fields."""
